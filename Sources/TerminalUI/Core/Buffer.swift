@@ -1,0 +1,136 @@
+/// A rectangle of cells that widgets draw into; the backend diffs two of them.
+///
+/// Cells are stored row-major. Coordinates passed to the drawing methods are absolute
+/// (the buffer's `area` may start anywhere); writes outside the area are clipped.
+public struct Buffer: Hashable, Sendable {
+    public private(set) var area: Rect
+    public private(set) var cells: [Cell]
+
+    /// An empty (blank) buffer covering `area`.
+    public init(area: Rect) {
+        self.area = area
+        self.cells = Array(repeating: .blank, count: area.area)
+    }
+
+    /// A buffer whose text is `lines` (for tests written as literal screens). Lines are
+    /// padded with spaces to the widest line.
+    public init(lines: [String]) {
+        let width = lines.map { DisplayWidth.of($0) }.max() ?? 0
+        self.init(area: Rect(x: 0, y: 0, width: width, height: lines.count))
+        for (row, line) in lines.enumerated() { setString(x: 0, y: row, line) }
+    }
+
+    @inline(__always)
+    func index(_ x: Int, _ y: Int) -> Int { (y - area.y) * area.width + (x - area.x) }
+
+    /// The cell at absolute `(x, y)`. Reading outside the area traps, as an array does.
+    public subscript(x: Int, y: Int) -> Cell {
+        get { cells[index(x, y)] }
+        set {
+            guard area.contains(x: x, y: y) else { return }
+            cells[index(x, y)] = newValue
+        }
+    }
+
+    /// Resets every cell to blank.
+    public mutating func clear() {
+        for i in cells.indices { cells[i] = .blank }
+    }
+
+    /// Resets the cells of `rect` to blank.
+    public mutating func clear(_ rect: Rect) {
+        let r = rect.intersection(area)
+        guard !r.isEmpty else { return }
+        for y in r.top..<r.bottom {
+            for x in r.left..<r.right { cells[index(x, y)] = .blank }
+        }
+    }
+
+    /// Resizes to `newArea`, blanking everything.
+    public mutating func resize(to newArea: Rect) {
+        area = newArea
+        cells = Array(repeating: .blank, count: newArea.area)
+    }
+
+    /// Layers `style` onto every cell of `rect`.
+    public mutating func setStyle(_ rect: Rect, _ style: Style) {
+        let r = rect.intersection(area)
+        guard !r.isEmpty else { return }
+        for y in r.top..<r.bottom {
+            for x in r.left..<r.right { cells[index(x, y)].apply(style) }
+        }
+    }
+
+    /// Writes `text` starting at `(x, y)`, at most `maxWidth` columns, layering `style`.
+    /// Wide graphemes take two cells; one that would straddle the edge is not drawn.
+    /// Control characters are dropped. Returns the column after the last one written.
+    @discardableResult
+    public mutating func setString(x: Int, y: Int, _ text: String, style: Style = .plain, maxWidth: Int? = nil) -> Int {
+        guard y >= area.top, y < area.bottom else { return x }
+        let limit = min(area.right, x + (maxWidth ?? Int.max / 2))
+        var col = x
+        for ch in text {
+            let w = DisplayWidth.of(ch)
+            if w == 0 {
+                continue
+            }
+            if col + w > limit { break }
+            if col >= area.left {
+                fixWideNeighbours(x: col, y: y, width: w)
+                var cell = cells[index(col, y)]
+                cell.symbol = String(ch)
+                cell.apply(style)
+                cells[index(col, y)] = cell
+                if w == 2 {
+                    var cont = cells[index(col + 1, y)]
+                    cont.symbol = ""
+                    cont.apply(style)
+                    cells[index(col + 1, y)] = cont
+                }
+            }
+            col += w
+        }
+        return col
+    }
+
+    /// Writes a line of spans; returns the column after the last one written.
+    @discardableResult
+    public mutating func setLine(x: Int, y: Int, _ line: Line, maxWidth: Int) -> Int {
+        var col = x
+        let end = x + maxWidth
+        for span in line.spans {
+            guard col < end else { break }
+            col = setString(x: col, y: y, span.text, style: span.style, maxWidth: end - col)
+        }
+        return col
+    }
+
+    /// Keeps wide graphemes whole when one of their halves is overwritten: the orphaned
+    /// half becomes a blank space.
+    private mutating func fixWideNeighbours(x: Int, y: Int, width w: Int) {
+        // Overwriting the continuation half of a wide glyph on our left.
+        if cells[index(x, y)].isContinuation, x > area.left {
+            cells[index(x - 1, y)].symbol = " "
+        }
+        // Overwriting the lead half of a wide glyph whose continuation lies past our end.
+        let after = x + w
+        if after < area.right, cells[index(after, y)].isContinuation {
+            cells[index(after, y)].symbol = " "
+        }
+    }
+
+    /// The text of each row, continuation cells skipped, for snapshot tests.
+    public var lines: [String] {
+        (area.top..<area.bottom).map { y in
+            var s = ""
+            for x in area.left..<area.right {
+                let c = cells[index(x, y)]
+                if !c.isContinuation { s += c.symbol }
+            }
+            return s
+        }
+    }
+
+    /// The text of the buffer, rows joined by newlines.
+    public var text: String { lines.joined(separator: "\n") }
+}
