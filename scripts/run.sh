@@ -4,5 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh run
-swift build -c release --product sparkplug 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' >&2 || true
+if ! log=$(swift build -c release --product sparkplug 2>&1); then
+  echo "$log" >&2
+  echo "run: the release build failed (output above)" >&2
+  exit 1
+fi
 exec .build/release/sparkplug "$@"
