@@ -104,10 +104,11 @@ public struct Block: Widget, Hashable, Sendable {
         if borders.contains(.left) {
             for y in t...b { buffer.put(s.v, x: l, y: y, style: borderStyle, clip: area) }
         }
-        if borders.contains([.top, .right]) { buffer.put(s.tr, x: r, y: t, style: borderStyle, clip: area) }
+        // Bottom corners first, so a one-row block shows its top corners.
         if borders.contains([.bottom, .right]) { buffer.put(s.br, x: r, y: b, style: borderStyle, clip: area) }
-        if borders.contains([.top, .left]) { buffer.put(s.tl, x: l, y: t, style: borderStyle, clip: area) }
         if borders.contains([.bottom, .left]) { buffer.put(s.bl, x: l, y: b, style: borderStyle, clip: area) }
+        if borders.contains([.top, .right]) { buffer.put(s.tr, x: r, y: t, style: borderStyle, clip: area) }
+        if borders.contains([.top, .left]) { buffer.put(s.tl, x: l, y: t, style: borderStyle, clip: area) }
 
         let titleX = area.x + (borders.contains(.left) ? 1 : 0)
         let titleWidth = area.width - (borders.contains(.left) ? 1 : 0) - (borders.contains(.right) ? 1 : 0)
