@@ -56,7 +56,8 @@ public struct FuzzyCandidate: Hashable, Sendable {
 /// - a whole (case-insensitive) match beats a prefix match, which beats anything else;
 /// - letters at word starts (after space, `-`, `_`, `.`, `/`, `:`, other punctuation, or
 ///   at a camelCase boundary) earn a bonus;
-/// - contiguous letters earn a bonus and each new group costs, so fewer, longer groups win;
+/// - contiguous letters earn a bonus and each new group costs (more when it starts
+///   mid-word), so fewer, longer groups at word starts win;
 /// - a later first letter and skipped letters cost a little;
 /// - shorter candidates win ties, slightly.
 ///
@@ -71,6 +72,7 @@ public struct FuzzyMatcher: Sendable {
     static let consecutiveBonus = 12.0
     static let groupPenalty = 5.0
     static let gapPenalty = 0.5
+    static let midWordGroupPenalty = 3.0
     static let firstPositionPenalty = 1.0
     static let maxFirstPositionPenalty = 12.0
     static let exactBonus = 1000.0
@@ -140,9 +142,11 @@ public struct FuzzyMatcher: Sendable {
                 score -= min(Double(j) * firstPositionPenalty, maxFirstPositionPenalty)
             } else if offsets[i - 1] == j - 1 {
                 score += consecutiveBonus
+                continue
             } else {
                 score -= groupPenalty + Double(j - offsets[i - 1] - 1) * gapPenalty
             }
+            if !candidate.wordStart[j] { score -= midWordGroupPenalty }
         }
         return score
     }
@@ -162,6 +166,7 @@ public struct FuzzyMatcher: Sendable {
         var parent = [Int32](repeating: -1, count: m * n)
         for j in 0...(n - m) where c[j] == q[0] {
             prev[j] = letter(j) - min(Double(j) * Self.firstPositionPenalty, Self.maxFirstPositionPenalty)
+                - (candidate.wordStart[j] ? 0 : Self.midWordGroupPenalty)
         }
         if m > 1 {
             for i in 1..<m {
@@ -188,6 +193,7 @@ public struct FuzzyMatcher: Sendable {
                     }
                     if bestGapped > none {
                         let v = bestGapped - Double(j - 1) * Self.gapPenalty - Self.groupPenalty
+                            - (candidate.wordStart[j] ? 0 : Self.midWordGroupPenalty)
                         if v > best {
                             best = v
                             from = bestGappedAt

@@ -369,6 +369,20 @@ public struct PaletteState: Sendable {
         return (command, String(chars[(start + length)...]))
     }
 
+    /// True while the query (leading spaces aside) is a proper prefix of some command's
+    /// phrase or alias: "sort pro" is still naming "Sort processes by", even though
+    /// "sort" alone is an alias that takes arguments.
+    private var isTypingLongerName: Bool {
+        let folded = chars.drop { $0.isWhitespace }.map(FuzzyMatcher.fold)
+        guard !folded.isEmpty else { return false }
+        for entry in registry.entries {
+            for name in entry.names where name.count > folded.count {
+                if name.map(FuzzyMatcher.fold).starts(with: folded) { return true }
+            }
+        }
+        return false
+    }
+
     /// Splits the text after a command name into finished argument words and the one
     /// being typed. The last argument takes the rest of the line (trimmed).
     static func splitArguments(_ rest: String, count: Int) -> (done: [String], current: String) {
@@ -394,7 +408,7 @@ public struct PaletteState: Sendable {
     /// Recomputes ``mode`` and ``results`` from the query.
     private mutating func refresh() {
         selectedIndex = 0
-        if let (command, rest) = parseCommand(allowBare: false), !command.arguments.isEmpty {
+        if !isTypingLongerName, let (command, rest) = parseCommand(allowBare: false), !command.arguments.isEmpty {
             let (done, current) = Self.splitArguments(rest, count: command.arguments.count)
             let index = done.count
             mode = .argument(commandID: command.id, index: index, collected: done)
@@ -455,7 +469,7 @@ public struct PaletteState: Sendable {
                     consider(
                         row(
                             e, titleMatches: m.offsets.filter { $0 >= split }.map { $0 - split },
-                            categoryMatches: m.offsets.filter { $0 < split }, score: m.score * 0.5 - 200))
+                            categoryMatches: m.offsets.filter { $0 < split - 1 }, score: m.score * 0.5 - 200))
                 }
             }
             if let best { scored.append((best, order)) }
