@@ -11,26 +11,54 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         // Pure rendering, widgets, the ANSI backend and the input decoder. Imports nothing of ours.
         .target(name: "TerminalUI"),
+        // Value types and ports shared by every module. Imports nothing of ours.
+        .target(name: "SparkCore"),
+        // Samplers: host (/proc), GPU (NVML at run time, nvidia-smi fallback), inference /metrics.
+        .target(
+            name: "SparkMonitor",
+            dependencies: [
+                "SparkCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         // The terminal app: state, actions, reducer, screens, command palette, themes.
-        .target(name: "SparkUI", dependencies: ["TerminalUI"]),
+        .target(name: "SparkUI", dependencies: ["TerminalUI", "SparkCore"]),
         // Commands, configuration and wiring of concrete adapters; the executable is a thin main.
         .target(
             name: "SparkCLI",
             dependencies: [
                 "TerminalUI",
+                "SparkCore",
+                "SparkMonitor",
                 "SparkUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(name: "sparkplug", dependencies: ["SparkCLI"]),
+
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
-        .testTarget(name: "SparkUITests", dependencies: ["SparkUI", "TerminalUI"]),
+        .testTarget(
+            name: "SparkMonitorTests",
+            dependencies: [
+                "SparkCore",
+                "SparkMonitor",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "SparkUITests", dependencies: ["SparkUI", "TerminalUI", "SparkCore"]),
         .testTarget(name: "SparkCLITests", dependencies: ["SparkCLI"]),
+        // Drives the real binary in tmux; needs no module, only the built executable.
+        .testTarget(name: "EndToEndTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import SparkCore
+
+/// Sizes of one filesystem as `statvfs` reports them.
+public struct FilesystemSize: Sendable, Equatable {
+    /// Size in bytes.
+    public var totalBytes: UInt64
+    /// Free bytes including the root reserve.
+    public var freeBytes: UInt64
+    /// Bytes available to unprivileged users.
+    public var availableBytes: UInt64
+
+    /// Creates a size.
+    public init(totalBytes: UInt64, freeBytes: UInt64, availableBytes: UInt64) {
+        self.totalBytes = totalBytes
+        self.freeBytes = freeBytes
+        self.availableBytes = availableBytes
+    }
+
+    /// Calls `statvfs(2)` on a path; nil when it fails or reports a zero-sized filesystem.
+    public static func statvfs(_ path: String) -> FilesystemSize? {
+        guard let info = callStatvfs(path) else { return nil }
+        let unit = UInt64(info.f_frsize == 0 ? info.f_bsize : info.f_frsize)
+        let total = UInt64(info.f_blocks) &* unit
+        guard total > 0 else { return nil }
+        return FilesystemSize(totalBytes: total, freeBytes: UInt64(info.f_bfree) &* unit, availableBytes: UInt64(info.f_bavail) &* unit)
+    }
+}
+
+private func callStatvfs(_ path: String) -> statvfs? {
+    var info = statvfs()
+    return statvfs(path, &info) == 0 ? info : nil
+}
+
+/// Samples the host from `/proc` (and `/etc/passwd`, `statvfs`) under a configurable
+/// root, so tests can point it at a fixture tree. Keeps the previous snapshot to compute
+/// rates; the first sample has none.
+public actor HostSampler: MetricSource {
+    /// Directory that stands for `/` (default "/").
+    public let root: String
+    private let reader = FileReader()
+    private var state: HostRateState
+    private let clock: any SparkClock
+    private let filesystemSize: @Sendable (String) -> FilesystemSize?
+    private var users: [UInt32: String] = [:]
+    private var usersLoadedAt: Date?
+    private let pageSize: UInt64
+    private var hasPressure: Bool?
+
+    /// Creates a sampler.
+    /// - Parameters:
+    ///   - root: directory that stands for `/`.
+    ///   - topProcessCount: how many processes each sample lists.
+    ///   - clock: time source for snapshots.
+    ///   - filesystemSize: how to size a mount point (default `statvfs` under `root`).
+    public init(
+        root: String = "/", topProcessCount: Int = 10, clock: any SparkClock = SystemClock(),
+        filesystemSize: (@Sendable (String) -> FilesystemSize?)? = nil
+    ) {
+        let root = root.hasSuffix("/") ? String(root.dropLast()) : root
+        self.root = root
+        self.clock = clock
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        state = HostRateState(topProcessCount: topProcessCount, ticksPerSecond: ticks > 0 ? ticks : 100)
+        pageSize = UInt64(max(1, sysconf(Int32(_SC_PAGESIZE))))
+        self.filesystemSize = filesystemSize ?? { path in FilesystemSize.statvfs(root + path) }
+    }
+
+    private func path(_ absolute: String) -> String { root + absolute }
+
+    /// Reads every counter once.
+    public func snapshot() -> HostSnapshot {
+        let time = clock.now
+        let stat = reader.read(path("/proc/stat")).flatMap(ProcStat.parse)
+        var coreCount = stat?.cores.count ?? 0
+        if coreCount == 0 { coreCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+        var pressure: PressureReport?
+        if hasPressure != false {
+            let cpu = reader.read(path("/proc/pressure/cpu")).flatMap(ProcParsers.pressure)
+            let memory = reader.read(path("/proc/pressure/memory")).flatMap(ProcParsers.pressure)
+            let io = reader.read(path("/proc/pressure/io")).flatMap(ProcParsers.pressure)
+            if cpu != nil || memory != nil || io != nil {
+                pressure = PressureReport(cpu: cpu, memory: memory, io: io)
+            }
+            hasPressure = pressure != nil
+        }
+
+        let filesystems = (reader.read(path("/proc/mounts")).map(ProcParsers.mounts) ?? []).compactMap { mount -> FilesystemSample? in
+            guard let size = filesystemSize(mount.mountPoint) else { return nil }
+            return FilesystemSample(
+                mountPoint: mount.mountPoint, device: mount.device, fsType: mount.fsType, totalBytes: size.totalBytes,
+                freeBytes: size.freeBytes, availableBytes: size.availableBytes)
+        }.sorted { $0.mountPoint < $1.mountPoint }
+
+        var processes: [ProcessRecord] = []
+        for pid in reader.numericEntries(path("/proc")) {
+            guard let (text, uid) = reader.readWithOwner(path("/proc/\(pid)/stat")), let stat = ProcessStat.parse(text) else { continue }
+            processes.append(ProcessRecord(stat: stat, uid: uid == UInt32.max ? nil : uid))
+        }
+
+        return HostSnapshot(
+            time: time, hostname: hostname(), uptimeSeconds: reader.read(path("/proc/uptime")).flatMap(ProcParsers.uptime) ?? 0,
+            stat: stat, coreCount: coreCount,
+            load: reader.read(path("/proc/loadavg")).flatMap(ProcParsers.loadAverage) ?? LoadAverage(one: 0, five: 0, fifteen: 0),
+            pressure: pressure, memory: reader.read(path("/proc/meminfo")).map(ProcParsers.memory) ?? MemoryUsage(),
+            interfaces: reader.read(path("/proc/net/dev")).map(ProcParsers.networkDevices) ?? [],
+            disks: reader.read(path("/proc/diskstats")).map(ProcParsers.diskStats) ?? [],
+            filesystems: filesystems, processes: processes, pageSize: pageSize)
+    }
+
+    /// Takes a snapshot and returns the sample computed against the previous one.
+    public func sample() -> HostSample {
+        let snapshot = snapshot()
+        refreshUsersIfNeeded(snapshot)
+        let users = self.users
+        return state.advance(to: snapshot, users: users) { [reader, root] pid in
+            guard let text = reader.read(root + "/proc/\(pid)/cmdline"), !text.isEmpty else { return nil }
+            var command = String(text.map { $0 == "\0" ? " " : $0 })
+            while command.last == " " { command.removeLast() }
+            return command.isEmpty ? nil : command
+        }
+    }
+
+    private func hostname() -> String {
+        if let text = reader.read(path("/proc/sys/kernel/hostname")) {
+            let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !name.isEmpty { return name }
+        }
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Loads `/etc/passwd` once, and again at most once a minute when an unknown uid shows up.
+    private func refreshUsersIfNeeded(_ snapshot: HostSnapshot) {
+        let unknown = usersLoadedAt == nil || snapshot.processes.contains { $0.uid.map { users[$0] == nil } ?? false }
+        guard unknown else { return }
+        if let loaded = usersLoadedAt, snapshot.time.timeIntervalSince(loaded) < 60, snapshot.time >= loaded { return }
+        users = reader.read(path("/etc/passwd")).map(ProcParsers.passwd) ?? [:]
+        usersLoadedAt = snapshot.time
+    }
+}
