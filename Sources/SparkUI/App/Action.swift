@@ -1,0 +1,26 @@
+import SparkCore
+import TerminalUI
+
+/// Something that happened: input, a new sample, a command. The reducer folds actions into
+/// ``AppState``.
+public enum Action: Sendable {
+    case sampled(MetricSample)
+    case input(InputEvent)
+    case resize(width: Int, height: Int)
+    case tick(Date)
+    case command(PaletteInvocation)
+    /// The terminal came back from suspension or was cleared: draw everything again.
+    case redraw
+    /// SIGTERM, SIGINT or SIGHUP arrived: leave cleanly.
+    case terminate(Int32)
+}
+
+/// What the reducer asks the outside world to do.
+public enum Effect: Hashable, Sendable {
+    case quit
+    case suspend
+    case setInterval(Double)
+    case setPaused(Bool)
+}
+
+import Foundation

@@ -1,0 +1,146 @@
+import Foundation
+import SparkCore
+import TerminalUI
+
+/// A top-level screen. The dashboard is the first; later issues add agents, memory,
+/// messaging and workflows.
+public enum Screen: String, CaseIterable, Sendable {
+    case dashboard
+
+    public var title: String {
+        switch self {
+        case .dashboard: return "Dashboard"
+        }
+    }
+}
+
+/// A focusable panel of the dashboard, in Tab order.
+public enum Panel: String, CaseIterable, Sendable {
+    case cpu, memory, network, disk, gpu, inference, processes
+
+    public var title: String {
+        switch self {
+        case .cpu: return "CPU"
+        case .memory: return "Memory"
+        case .network: return "Network"
+        case .disk: return "Disk"
+        case .gpu: return "GPU"
+        case .inference: return "Inference"
+        case .processes: return "Processes"
+        }
+    }
+}
+
+/// How the process table is ordered.
+public enum ProcessSort: String, CaseIterable, Sendable {
+    case cpu, memory, pid, name, user
+
+    public var title: String {
+        switch self {
+        case .cpu: return "CPU"
+        case .memory: return "MEM"
+        case .pid: return "PID"
+        case .name: return "COMMAND"
+        case .user: return "USER"
+        }
+    }
+}
+
+/// Everything the terminal UI shows. The UI is a pure function of this value; it changes
+/// only through ``AppState/reduce(_:)``.
+public struct AppState: Sendable {
+    public var width: Int
+    public var height: Int
+    public var screen: Screen = .dashboard
+    public var focus: Panel = .processes
+    public var zoomed: Panel?
+    public var theme: Theme
+    public var interval: Double
+    public var paused = false
+    public var showHelp = false
+    public var palette: PaletteState?
+    public var registry: CommandRegistry
+    public var recentCommands: [String] = []
+    public var status: String?
+    public var hostname = ""
+    public var hasInferenceEndpoints: Bool
+
+    public private(set) var sample: MetricSample?
+    public private(set) var history: MetricHistory
+    /// The process table's rows, sorted and filtered.
+    public private(set) var processes: [ProcessSample] = []
+    public var processSort: ProcessSort = .cpu
+    public var sortDescending = true
+    public var processTable = TableState(selected: 0)
+    /// The pid the selection follows across samples.
+    public private(set) var selectedPID: Int32?
+    public var clock: Date = Date()
+
+    public init(width: Int, height: Int, theme: Theme = .dark, interval: Double = 1, hasInferenceEndpoints: Bool = false, historyCapacity: Int = 600) {
+        self.width = width
+        self.height = height
+        self.theme = theme
+        self.interval = interval
+        self.hasInferenceEndpoints = hasInferenceEndpoints
+        self.history = MetricHistory(capacity: historyCapacity)
+        self.registry = CommandRegistry(AppCommands.all, owner: "app")
+        self.registry.register(AppCommands.dashboard, owner: "dashboard")
+    }
+
+    /// Records a new sample: history, and the process table re-sorted with the selection
+    /// kept on the same process.
+    mutating func record(_ s: MetricSample) {
+        sample = s
+        history.append(s)
+        hostname = s.host.hostname
+        clock = s.time
+        resortProcesses()
+    }
+
+    mutating func resortProcesses() {
+        guard let s = sample else { return }
+        let desc = sortDescending
+        let key = processSort
+        processes = s.host.processes.sorted { a, b in
+            let ordered: Bool
+            switch key {
+            case .cpu:
+                if (a.cpuPercent ?? 0) != (b.cpuPercent ?? 0) { ordered = (a.cpuPercent ?? 0) < (b.cpuPercent ?? 0) } else { return a.pid < b.pid }
+            case .memory:
+                if a.rssBytes != b.rssBytes { ordered = a.rssBytes < b.rssBytes } else { return a.pid < b.pid }
+            case .pid: ordered = a.pid < b.pid
+            case .name:
+                if a.command != b.command { ordered = a.command.lowercased() < b.command.lowercased() } else { return a.pid < b.pid }
+            case .user:
+                if a.user != b.user { ordered = a.user < b.user } else { return a.pid < b.pid }
+            }
+            return desc ? !ordered : ordered
+        }
+        if let pid = selectedPID, let i = processes.firstIndex(where: { $0.pid == pid }) {
+            processTable.selected = i
+        } else {
+            processTable.select(min(processTable.selected ?? 0, max(0, processes.count - 1)), rowCount: processes.count)
+            selectedPID = processTable.selected.flatMap { $0 < processes.count ? processes[$0].pid : nil }
+        }
+    }
+
+    /// Moves the process selection and remembers which pid it is on.
+    mutating func selectProcess(_ body: (inout TableState, Int) -> Void) {
+        body(&processTable, processes.count)
+        selectedPID = processTable.selected.flatMap { $0 < processes.count ? processes[$0].pid : nil }
+    }
+
+    /// The selected process, if any.
+    public var selectedProcess: ProcessSample? {
+        guard let i = processTable.selected, i < processes.count else { return nil }
+        return processes[i]
+    }
+
+    /// Where the user is: screen › panel › item.
+    public var breadcrumbs: [String] {
+        var crumbs = [screen.title, focus.title]
+        if focus == .processes, let p = selectedProcess { crumbs.append("\(p.pid) \(p.command)") }
+        if zoomed != nil { crumbs[1] += " (zoomed)" }
+        return crumbs
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import SparkCore
+import TerminalUI
+
+/// Draws the whole app from ``AppState``: header with breadcrumbs, the screen, the footer
+/// with key hints, and overlays (help, palette). Returns where the terminal cursor goes.
+public enum AppView {
+    @discardableResult
+    public static func render(_ state: inout AppState, into buffer: inout Buffer) -> CursorPosition? {
+        buffer.clear()
+        let layout = state.layout
+        let t = state.theme
+        buffer.setStyle(buffer.area, t.text)
+        header(state, layout.header, &buffer)
+        DashboardView.render(&state, layout: layout, buffer: &buffer)
+        footer(state, layout.footer, &buffer)
+        if state.showHelp { HelpOverlay.render(theme: t, area: buffer.area, buffer: &buffer) }
+        if let palette = state.palette {
+            let view = PaletteView(theme: PaletteTheme(accent: t.accent == .default ? .default : t.accent,
+                                                       highlightBackground: t.selection.bg ?? .default,
+                                                       dim: t.dim.fg ?? .default, border: t.borderFocused.fg ?? .default,
+                                                       error: t.critical))
+            let placed = view.render(palette, in: buffer.area, buffer: &buffer)
+            return CursorPosition(x: placed.cursorX, y: placed.cursorY)
+        }
+        return nil
+    }
+
+    static func header(_ state: AppState, _ area: Rect, _ buf: inout Buffer) {
+        let t = state.theme
+        buf.setStyle(area, t.header)
+        var x = buf.setString(x: area.x, y: area.y, " ⚡ SparkPlug ", style: t.header.fg(t.accent).bold)
+        var crumbs: [Span] = []
+        for (i, c) in state.breadcrumbs.enumerated() {
+            if i > 0 { crumbs.append(Span(" › ", style: t.header.dim)) }
+            crumbs.append(Span(c, style: i == state.breadcrumbs.count - 1 ? t.header.bold : t.header))
+        }
+        var right: [Span] = []
+        if state.paused { right.append(Span(" PAUSED ", style: Style(fg: .black, bg: t.warn, add: .bold))); right.append(Span("  ")) }
+        if let s = state.sample {
+            right.append(Span(s.host.hostname, style: t.header.bold))
+            right.append(Span("  up \(Format.uptime(s.host.uptimeSeconds))", style: t.header))
+        }
+        right.append(Span("  ⟳ \(Format.seconds(state.interval))", style: t.header))
+        right.append(Span("  " + clockText(state.clock) + " ", style: t.header))
+        let rightLine = Line(right)
+        let rightWidth = rightLine.width
+        x += 1
+        let crumbWidth = max(0, area.right - x - rightWidth - 1)
+        buf.setLine(x: x, y: area.y, Line(crumbs), maxWidth: crumbWidth)
+        if rightWidth < area.width - x {
+            buf.setLine(x: area.right - rightWidth, y: area.y, rightLine, maxWidth: rightWidth)
+        }
+    }
+
+    static func clockText(_ date: Date) -> String {
+        var tm = tm()
+        var secs = time_t(date.timeIntervalSince1970)
+        localtime_r(&secs, &tm)
+        return String(format: "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec)
+    }
+
+    static func footer(_ state: AppState, _ area: Rect, _ buf: inout Buffer) {
+        let t = state.theme
+        buf.setStyle(area, t.footer)
+        var spans: [Span] = []
+        if let status = state.status {
+            spans.append(Span(" \(status) ", style: t.footer.fg(t.accent).bold))
+            spans.append(Span("│", style: t.footer.dim))
+        }
+        for (keys, label) in KeyMap.footer {
+            spans.append(Span(" \(keys)", style: t.footer.fg(t.accent).bold))
+            spans.append(Span(" \(label) ", style: t.footer))
+        }
+        buf.setLine(x: area.x, y: area.y, Line(spans), maxWidth: area.width)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import SparkCore
+import TerminalUI
+
+/// The app's event loop: terminal events and metric samples become actions, actions fold
+/// into ``AppState``, and every change is drawn as one diffed frame.
+public struct DashboardApp: Sendable {
+    public var state: AppState
+    public let source: any MetricSource<MetricSample>
+
+    public init(state: AppState, source: any MetricSource<MetricSample>) {
+        self.state = state
+        self.source = source
+    }
+
+    /// Sampling cadence, changed by the reducer's effects while the loop runs.
+    actor SamplerControl {
+        var interval: Double
+        var paused = false
+        init(interval: Double) { self.interval = interval }
+        func set(interval: Double) { self.interval = interval }
+        func set(paused: Bool) { self.paused = paused }
+    }
+
+    /// Runs until the user quits or a termination signal arrives. Returns the exit status
+    /// (0, or 128 + signal).
+    public func run(session: TerminalSession) async -> Int32 {
+        var state = self.state
+        let size = session.size
+        _ = state.reduce(.resize(width: size.width, height: size.height))
+        let control = SamplerControl(interval: state.interval)
+        let (actions, sink) = AsyncStream<Action>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let source = self.source
+        let terminalEvents = session.events
+
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in terminalEvents {
+                    switch event {
+                    case .input(let input): sink.yield(.input(input))
+                    case .resize(let w, let h): sink.yield(.resize(width: w, height: h))
+                    case .resumed: sink.yield(.redraw)
+                    case .signal(let sig): sink.yield(.terminate(sig))
+                    }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    if await !control.paused {
+                        sink.yield(.sampled(await source.sample()))
+                    }
+                    let seconds = await control.interval
+                    try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                }
+            }
+
+            var status: Int32 = 0
+            draw(&state, session)
+            loop: for await action in actions {
+                if case .terminate(let sig) = action {
+                    status = 128 + sig
+                    break loop
+                }
+                if case .redraw = action {
+                    session.forceRedraw()
+                }
+                for effect in state.reduce(action) {
+                    switch effect {
+                    case .quit: break loop
+                    case .suspend:
+                        session.suspend()
+                        session.forceRedraw()
+                        let s = session.size
+                        _ = state.reduce(.resize(width: s.width, height: s.height))
+                    case .setInterval(let v): await control.set(interval: v)
+                    case .setPaused(let p): await control.set(paused: p)
+                    }
+                }
+                draw(&state, session)
+            }
+            group.cancelAll()
+            sink.finish()
+            return status
+        }
+    }
+
+    func draw(_ state: inout AppState, _ session: TerminalSession) {
+        session.draw { buffer, cursor in
+            cursor = AppView.render(&state, into: &buffer)
+        }
+    }
+}

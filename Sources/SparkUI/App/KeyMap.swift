@@ -1,0 +1,47 @@
+import TerminalUI
+
+/// One documented key binding: shown in the help overlay and, where `footer` is set, in
+/// the footer. The reducer's key handling and this table are kept together in this file.
+public struct KeyBinding: Sendable, Hashable {
+    public var keys: String
+    public var action: String
+    public var footer: String?
+}
+
+/// Every key the app understands, grouped for the help overlay.
+public enum KeyMap {
+    public static let groups: [(title: String, bindings: [KeyBinding])] = [
+        ("Navigation", [
+            KeyBinding(keys: "Tab / Shift-Tab", action: "next / previous panel", footer: "panels"),
+            KeyBinding(keys: "1 … 7", action: "focus CPU, Memory, Network, Disk, GPU, Inference, Processes"),
+            KeyBinding(keys: "↑ ↓  j k", action: "move the selection", footer: "select"),
+            KeyBinding(keys: "PgUp PgDn", action: "move a page"),
+            KeyBinding(keys: "Home End  g G", action: "first / last row"),
+            KeyBinding(keys: "z  Enter", action: "zoom the focused panel (Esc to leave)", footer: "zoom"),
+            KeyBinding(keys: "mouse", action: "click to focus and select, wheel to scroll"),
+        ]),
+        ("Processes", [
+            KeyBinding(keys: "c m p n u", action: "sort by CPU, memory, pid, name, user", footer: "sort"),
+            KeyBinding(keys: "r", action: "reverse the sort order"),
+        ]),
+        ("Monitor", [
+            KeyBinding(keys: "Space", action: "pause / resume sampling"),
+            KeyBinding(keys: "+ / -", action: "slower / faster refresh"),
+            KeyBinding(keys: "t", action: "next colour theme"),
+        ]),
+        ("App", [
+            KeyBinding(keys: "Ctrl-P", action: "command palette", footer: "palette"),
+            KeyBinding(keys: ":", action: "type a command (e.g. sort processes by memory)"),
+            KeyBinding(keys: "?", action: "this help", footer: "help"),
+            KeyBinding(keys: "Ctrl-Z", action: "suspend to the shell"),
+            KeyBinding(keys: "q  Ctrl-C", action: "quit", footer: "quit"),
+        ]),
+    ]
+
+    /// The bindings that appear in the footer, in order.
+    public static var footer: [(keys: String, label: String)] {
+        groups.flatMap(\.bindings).compactMap { b in
+            b.footer.map { (b.keys.components(separatedBy: " / ").first.map { $0.components(separatedBy: "  ").first ?? $0 } ?? b.keys, $0) }
+        }
+    }
+}
