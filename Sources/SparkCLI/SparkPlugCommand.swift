@@ -14,7 +14,8 @@ public struct SparkPlugCommand: AsyncParsableCommand {
             environment variables and --set KEY=VALUE flags; `sparkplug config keys` lists them.
             """,
         version: version,
-        subcommands: [ConfigCommand.self],
+        subcommands: [DashboardCommand.self, MonitorCommand.self, ConfigCommand.self],
+        defaultSubcommand: DashboardCommand.self
     )
 
     public init() {}

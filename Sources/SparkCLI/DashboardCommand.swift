@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import SparkCore
+import SparkMonitor
+import SparkUI
+import TerminalUI
+
+/// `sparkplug` / `sparkplug dashboard`: the full-screen live dashboard.
+struct DashboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Open the live dashboard (the default command)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Seconds between samples (overrides monitor.interval).")
+    var interval: Double?
+
+    func run() async throws {
+        var config = try CLIError.wrap { try global.load() }
+        if let interval { try CLIError.wrap { try ConfigurationLoader.applyFlag("monitor.interval=\(interval)", to: &config) } }
+        let monitor = Monitor(
+            endpoints: config.endpoints.map { InferenceEndpoint(name: $0.name, url: $0.url) },
+            interval: .milliseconds(Int(config.monitorInterval * 1000)),
+            topProcessCount: config.monitorProcesses)
+
+        let session: TerminalSession
+        do {
+            session = try TerminalSession(options: TerminalOptions(mouse: config.mouse))
+        } catch let error as TerminalError {
+            throw ValidationError("\(error). The dashboard needs an interactive terminal; for scripts use `sparkplug monitor --json`.")
+        }
+        let state = AppState(width: session.size.width, height: session.size.height, theme: .named(config.theme),
+                             interval: config.monitorInterval, hasInferenceEndpoints: !config.endpoints.isEmpty)
+        let app = DashboardApp(state: state, source: monitor)
+        let status = await app.run(session: session)
+        session.restore()
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// `sparkplug monitor`: metric samples for scripts.
+struct MonitorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor",
+        abstract: "Print metric samples: one (--once) or a stream of JSON lines.",
+        discussion: """
+            `sparkplug monitor --once --json` prints one sample as JSON; `sparkplug monitor --json \
+            --interval 2` prints a JSON line every 2 seconds until interrupted. Without --json a \
+            one-line text summary is printed per sample.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print one sample and exit.")
+    var once = false
+
+    @Flag(help: "Print JSON (one object per line when streaming).")
+    var json = false
+
+    @Flag(help: "Pretty-print JSON (with --once).")
+    var pretty = false
+
+    @Option(help: "Seconds between samples (overrides monitor.interval).")
+    var interval: Double?
+
+    @Option(help: "Stop after this many samples (default: run until interrupted).")
+    var count: Int?
+
+    func run() async throws {
+        var config = try CLIError.wrap { try global.load() }
+        if let interval { try CLIError.wrap { try ConfigurationLoader.applyFlag("monitor.interval=\(interval)", to: &config) } }
+        let monitor = Monitor(
+            endpoints: config.endpoints.map { InferenceEndpoint(name: $0.name, url: $0.url) },
+            interval: .milliseconds(Int(config.monitorInterval * 1000)),
+            topProcessCount: config.monitorProcesses)
+        let encoder = MetricSample.jsonEncoder(pretty: pretty && once)
+        setvbuf(stdout, nil, _IOLBF, 0)
+
+        func emit(_ s: MetricSample) throws {
+            if json {
+                print(String(decoding: try encoder.encode(s), as: UTF8.self))
+            } else {
+                print(Self.summary(s))
+            }
+        }
+        if once {
+            try emit(await monitor.sampleOnce())
+            return
+        }
+        var n = 0
+        _ = await monitor.sample()  // prime the counters so the first printed sample has rates
+        while count.map({ n < $0 }) ?? true {
+            try await Task.sleep(for: .milliseconds(Int(config.monitorInterval * 1000)))
+            try emit(await monitor.sample())
+            n += 1
+        }
+    }
+
+    static func summary(_ s: MetricSample) -> String {
+        let h = s.host
+        var parts = [
+            "cpu \(Format.percent(h.cpu?.totalPercent))",
+            "mem \(Format.bytes(h.memory.usedBytes))/\(Format.bytes(h.memory.totalBytes))",
+            String(format: "load %.2f", h.load.one),
+        ]
+        if s.gpu.devices.isEmpty {
+            parts.append(s.gpu.message ?? "no NVIDIA GPU found")
+        } else {
+            for g in s.gpu.devices { parts.append("gpu\(g.index) \(Format.percent(g.utilizationPercent))") }
+        }
+        for e in s.inference {
+            parts.append(e.status == .up ? "\(e.name) \(Format.tokens(e.generationTokensPerSecond))" : "\(e.name) down")
+        }
+        return parts.joined(separator: "  ")
+    }
+}
