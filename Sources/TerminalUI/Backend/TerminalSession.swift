@@ -173,7 +173,7 @@ public final class TerminalSession: @unchecked Sendable {
     /// The current size of the terminal in cells.
     public var size: (width: Int, height: Int) { ANSIBackend(fd: outputFd).size() }
 
-    /// Draws a frame (see ``Terminal/draw(_:)-(((inout Buffer)->Void))``); the cursor stays
+    /// Draws a frame (see `Terminal.draw(_:)`); the cursor stays
     /// hidden. Does nothing after ``restore()``.
     @discardableResult
     public func draw(_ body: (inout Buffer) -> Void) -> FrameStats {
