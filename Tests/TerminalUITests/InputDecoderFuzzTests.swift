@@ -43,7 +43,7 @@ import Testing
 
     @Test func endlessParametersAreDropped() {
         var d = InputDecoder()
-        var events = d.feed(Array("\u{1B}[".utf8) + Array(repeating: UInt8(ascii: "1"), count: 500) + Array("x".utf8))
+        let events = d.feed(Array("\u{1B}[".utf8) + Array(repeating: UInt8(ascii: "1"), count: 500) + Array("x".utf8))
         #expect(d.bufferedByteCount == 0)
         #expect(events.first == .key(KeyEvent(.char("1"))), "the over-long sequence is dropped, the rest kept")
         #expect(events.last == .key(KeyEvent(.char("x"))))

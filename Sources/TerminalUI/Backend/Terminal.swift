@@ -26,7 +26,7 @@ public struct CursorPosition: Hashable, Sendable {
 
 /// Drives frames onto a ``TerminalBackend`` with double buffering.
 ///
-/// ``draw(_:)-(((inout Buffer)->Void))`` does, in order:
+/// `draw(_:)` does, in order:
 /// 1. ask the backend for its size; a new size resizes both buffers and forces a full
 ///    redraw;
 /// 2. clear the back buffer and let `body` draw the whole frame into it;

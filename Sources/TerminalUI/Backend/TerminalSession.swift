@@ -84,21 +84,30 @@ public final class TerminalSession: @unchecked Sendable {
 
     /// Opens the terminal (stdin/stdout when both are TTYs, else `/dev/tty`), saves its
     /// settings, enters raw mode and the alternate screen, and starts reading input.
-    public init(options: TerminalOptions = TerminalOptions()) throws {
+    public convenience init(options: TerminalOptions = TerminalOptions()) throws {
         if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
-            inputFd = STDIN_FILENO
-            outputFd = STDOUT_FILENO
-            ownedFd = nil
+            try self.init(inputFd: STDIN_FILENO, outputFd: STDOUT_FILENO, owned: nil, options: options)
         } else {
             let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
             guard fd >= 0, isatty(fd) == 1 else {
                 if fd >= 0 { close(fd) }
                 throw TerminalError.notATerminal
             }
-            inputFd = fd
-            outputFd = fd
-            ownedFd = fd
+            try self.init(inputFd: fd, outputFd: fd, owned: fd, options: options)
         }
+    }
+
+    /// A session on an already open terminal file descriptor (a pseudo-terminal, say),
+    /// used for both input and output. The descriptor is not closed by the session.
+    public convenience init(fd: Int32, options: TerminalOptions = TerminalOptions()) throws {
+        guard isatty(fd) == 1 else { throw TerminalError.notATerminal }
+        try self.init(inputFd: fd, outputFd: fd, owned: nil, options: options)
+    }
+
+    private init(inputFd: Int32, outputFd: Int32, owned: Int32?, options: TerminalOptions) throws {
+        self.inputFd = inputFd
+        self.outputFd = outputFd
+        self.ownedFd = owned
         var saved = termios()
         guard tcgetattr(inputFd, &saved) == 0 else {
             let e = errno
@@ -164,7 +173,7 @@ public final class TerminalSession: @unchecked Sendable {
     /// The current size of the terminal in cells.
     public var size: (width: Int, height: Int) { ANSIBackend(fd: outputFd).size() }
 
-    /// Draws a frame (see ``Terminal/draw(_:)-(((inout Buffer)->Void))``); the cursor stays
+    /// Draws a frame (see `Terminal.draw(_:)`); the cursor stays
     /// hidden. Does nothing after ``restore()``.
     @discardableResult
     public func draw(_ body: (inout Buffer) -> Void) -> FrameStats {
