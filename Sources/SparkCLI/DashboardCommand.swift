@@ -77,14 +77,12 @@ struct MonitorCommand: AsyncParsableCommand {
             interval: .milliseconds(Int(config.monitorInterval * 1000)),
             topProcessCount: config.monitorProcesses)
         let encoder = MetricSample.jsonEncoder(pretty: pretty && once)
-        setvbuf(stdout, nil, _IOLBF, 0)
 
         func emit(_ s: MetricSample) throws {
-            if json {
-                print(String(decoding: try encoder.encode(s), as: UTF8.self))
-            } else {
-                print(Self.summary(s))
-            }
+            // Written straight to fd 1 (not through stdio's buffer) so a pipe sees every line at once.
+            var line = json ? try encoder.encode(s) : Data(Self.summary(s).utf8)
+            line.append(0x0A)
+            FileHandle.standardOutput.write(line)
         }
         if once {
             try emit(await monitor.sampleOnce())
@@ -117,3 +115,4 @@ struct MonitorCommand: AsyncParsableCommand {
         return parts.joined(separator: "  ")
     }
 }
+

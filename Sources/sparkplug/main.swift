@@ -1,3 +1,0 @@
-import SparkCLI
-
-await SparkPlugCommand.main()
