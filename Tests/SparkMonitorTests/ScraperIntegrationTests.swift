@@ -60,7 +60,10 @@ private final class MetricsHandler: ChannelInboundHandler {
         headers.add(name: "Connection", value: "close")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [context] _ in context.close(promise: nil) }
+        let closed = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: closed)
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        closed.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
     }
 }
 
