@@ -39,10 +39,11 @@ public enum NvidiaSMIParser {
     public static func computeApps(_ text: String) -> [String: [GPUProcess]] {
         var result: [String: [GPUProcess]] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
-            let parts = fields(line)
+            let raw = line.split(separator: ",", omittingEmptySubsequences: false)
+            let parts = raw.map { $0.trimmingBlanks() }
             guard parts.count >= 4, let pid = Int32(parts[1]) else { continue }
             // A process name may itself contain commas: it is everything between pid and memory.
-            let name = parts[2..<(parts.count - 1)].joined(separator: ",")
+            let name = String(Substring(raw[2..<(raw.count - 1)].joined(separator: ",")).trimmingBlanks())
             let memory = number(parts[parts.count - 1]).map { UInt64($0 * 1024 * 1024) }
             result[String(parts[0]), default: []].append(GPUProcess(pid: pid, name: name, usedMemoryBytes: memory))
         }

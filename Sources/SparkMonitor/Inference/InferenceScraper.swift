@@ -22,6 +22,16 @@ public struct InferenceEndpoint: Codable, Sendable, Equatable {
     }
 }
 
+/// The process-wide client used for scrapes: the shared event loop group, and no
+/// retrying of refused connections, so a down endpoint fails at once instead of holding
+/// a sample until the request deadline. It lives for the whole process and is never shut down.
+let scrapeHTTPClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration.singletonConfiguration
+    configuration.connectionPool.retryConnectionEstablishment = false
+    configuration.timeout.connect = .seconds(1)
+    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+}()
+
 /// Scrapes each endpoint's Prometheus `/metrics` with AsyncHTTPClient, computes token
 /// rates from counter deltas, and marks an endpoint down (with its URL and the error)
 /// when a scrape fails, retrying with exponential backoff (1 s doubling to 30 s).
@@ -43,16 +53,18 @@ public actor InferenceScraper: MetricSource {
     /// Creates a scraper.
     /// - Parameters:
     ///   - endpoints: servers to scrape.
-    ///   - client: HTTP client (default the shared singleton, which needs no shutdown).
-    ///   - timeout: per-request deadline, connection included.
+    ///   - client: HTTP client; by default a process-wide client that fails refused
+    ///     connections at once (the caller owns and shuts down any client it passes).
+    ///   - timeout: per-request deadline, connection included (default 1 s, so a hung
+    ///     server cannot stall a one-second sampling loop for long).
     ///   - clock: time source for rates and backoff.
     public init(
-        endpoints: [InferenceEndpoint], client: HTTPClient = .shared, timeout: Duration = .seconds(2),
+        endpoints: [InferenceEndpoint], client: HTTPClient? = nil, timeout: Duration = .seconds(1),
         clock: any SparkClock = SystemClock()
     ) {
         self.endpoints = endpoints
         states = endpoints.map { _ in EndpointState() }
-        self.client = client
+        self.client = client ?? scrapeHTTPClient
         self.timeout = timeout
         self.clock = clock
     }
