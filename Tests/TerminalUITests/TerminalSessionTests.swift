@@ -161,4 +161,21 @@ import Testing
         #expect(after.c_oflag == before.c_oflag)
         #expect(session.draw { $0.setString(x: 0, y: 0, "x") }.bytesWritten == 0, "no drawing after restore")
     }
+
+    @Test func aClosedTerminalIsAHangUp() async throws {
+        guard let pty = PTY() else { return }
+        let session = try TerminalSession(fd: pty.slave, options: TerminalOptions(colorMode: .ansi16))
+        let watchdog = Task {
+            try? await Task.sleep(for: .seconds(10))
+            session.restore()
+        }
+        defer { watchdog.cancel() }
+        _ = pty.readAll()
+        Glibc.close(pty.master)  // the terminal window closes
+        var iterator = session.events.makeAsyncIterator()
+        #expect(await iterator.next() == .signal(SIGHUP))
+        #expect(await iterator.next() == nil)
+        session.restore()
+        Glibc.close(pty.slave)
+    }
 }

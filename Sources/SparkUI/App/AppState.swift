@@ -119,8 +119,8 @@ public struct AppState: Sendable {
         if let pid = selectedPID, let i = processes.firstIndex(where: { $0.pid == pid }) {
             processTable.selected = i
         } else {
+            // Until the user picks a process the selection stays on the same row.
             processTable.select(min(processTable.selected ?? 0, max(0, processes.count - 1)), rowCount: processes.count)
-            selectedPID = processTable.selected.flatMap { $0 < processes.count ? processes[$0].pid : nil }
         }
     }
 
@@ -139,7 +139,10 @@ public struct AppState: Sendable {
     /// Where the user is: screen › panel › item.
     public var breadcrumbs: [String] {
         var crumbs = [screen.title, focus.title]
-        if focus == .processes, let p = selectedProcess { crumbs.append("\(p.pid) \(p.command)") }
+        if focus == .processes, let p = selectedProcess {
+            let name = p.command.split(separator: " ").first.map { String($0.split(separator: "/").last ?? $0) } ?? p.command
+            crumbs.append("\(p.pid) \(DisplayWidth.truncate(name, to: 32))")
+        }
         if zoomed != nil { crumbs[1] += " (zoomed)" }
         return crumbs
     }

@@ -43,6 +43,8 @@ public struct DashboardApp: Sendable {
                     case .signal(let sig): sink.yield(.terminate(sig))
                     }
                 }
+                // The session ended its events: the terminal is gone, so the app goes too.
+                sink.yield(.terminate(SIGHUP))
             }
             group.addTask {
                 while !Task.isCancelled {

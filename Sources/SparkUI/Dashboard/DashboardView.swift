@@ -63,8 +63,7 @@ public enum DashboardView {
         let coresWidth = showCores ? min(coreColumns * coreColumnWidth, area.width / 2) : 0
         let cols = Layout.horizontal([.fill(1), .length(coresWidth)], spacing: showCores ? 1 : 0).split(rows[0])
 
-        let values = state.history.cpuTotal.elements
-        chart(values, max: 100, area: cols[0], color: t.series1, theme: t, buffer: &buf)
+        chart(state.history.cpuTotal.elements, max: 100, area: cols[0], color: t.series1, theme: t, buffer: &buf)
 
         if showCores {
             let colWidth = max(1, cols[1].width / max(1, coreColumns))
@@ -86,24 +85,30 @@ public enum DashboardView {
         buf.setLine(x: rows[1].x, y: rows[1].y, Line(info), maxWidth: rows[1].width)
     }
 
-    /// A history chart: braille line chart when there is room, else a sparkline.
+    /// A history chart: a filled braille area (two samples per cell, newest at the right)
+    /// when there is room, else a one-row sparkline. The scale is fixed (`max`) or follows
+    /// the peak of what is shown.
     static func chart(_ values: [Double], max: Double?, area: Rect, color: Color, theme: Theme, buffer: inout Buffer) {
         guard !area.isEmpty else { return }
-        if area.height >= 4 && area.width >= 20 {
-            let n = values.count
-            let capacity = area.width * 2
-            let shown = Array(values.suffix(capacity))
-            let offset = Double(capacity - shown.count)
-            let points = shown.enumerated().map { (x: offset + Double($0.offset), y: $0.element) }
-            let top = max ?? Swift.max(1, shown.max() ?? 1) * 1.1
-            _ = n
-            buffer.render(LineChart(
-                datasets: [Dataset(name: "", points: points, style: Style(fg: color))],
-                xAxis: Axis(bounds: 0...Double(Swift.max(1, capacity - 1)), labels: nil, style: theme.dim),
-                yAxis: Axis(bounds: 0...top, labels: nil, style: theme.dim),
-                showLegend: false), in: area)
-        } else {
+        guard area.height >= 2 else {
             buffer.render(Sparkline(data: values, max: max, style: Style(fg: color)), in: area)
+            return
+        }
+        var canvas = BrailleCanvas(width: area.width, height: area.height)
+        let shown = values.suffix(canvas.dotWidth)
+        let top = max ?? Swift.max(1e-9, shown.max() ?? 1)
+        let style = Style(fg: color)
+        let startX = canvas.dotWidth - shown.count
+        for (i, v) in shown.enumerated() {
+            let ratio = Swift.min(1, Swift.max(0, v / top))
+            let dots = Int((ratio * Double(canvas.dotHeight)).rounded())
+            // A non-zero value always shows at least one dot, so activity is never invisible.
+            let height = v > 0 ? Swift.max(1, dots) : 0
+            for d in 0..<height { canvas.set(dotX: startX + i, dotY: canvas.dotHeight - 1 - d, style: style) }
+        }
+        buffer.render(canvas, in: area)
+        if let max, area.width >= 8 {
+            buffer.setString(x: area.x, y: area.y, Format.percent(max).replacingOccurrences(of: ".0", with: ""), style: theme.dim)
         }
     }
 

@@ -135,7 +135,10 @@ public final class TerminalSession: @unchecked Sendable {
             if let event {
                 continuation.yield(.input(event))
             } else {
-                continuation.finish()  // the terminal closed
+                // The terminal went away (its window closed, ssh dropped): that is a hang-up,
+                // and the app must hear it even though no SIGHUP may reach this process.
+                continuation.yield(.signal(SIGHUP))
+                continuation.finish()
             }
         }
     }
