@@ -8,6 +8,7 @@
 # warm-up), from /proc/PID of the program itself (started with `exec`, so the pane's pid
 # is the program, not a shell):
 #   CPU %     (utime + stime) delta / CLK_TCK / window * 100   — percent of one core
+#   CPU % (ns) the same from the threads' schedstat run time (ns resolution; ratios use it)
 #   bytes/s   /proc/PID/io wchar delta / window               — what it writes to its terminal
 #   writes/s  /proc/PID/io syscw delta / window               — write system calls
 #   tmux CPU% the private tmux server's CPU, i.e. the cost of parsing those bytes
@@ -120,6 +121,9 @@ fi
 
 hz="$(getconf CLK_TCK)"
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }   # utime + stime
+# Nanoseconds on CPU of every thread alive now (/proc/PID/task/*/schedstat), finer than ticks.
+run_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }'; }
+threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
 io_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/io"; }
 now_ns() { date +%s%N; }
 
@@ -131,8 +135,10 @@ for i in "${!pids[@]}"; do
   echo "measuring ${names[$i]} ${geoms[$i]}: pid $pid ($comm), tmux server pid ${server_pids[$i]}"
 done
 
-declare -a c0 w0 s0 t0
+declare -a c0 w0 s0 t0 n0 th0
 for i in "${!pids[@]}"; do
+  n0[$i]="$(run_ns "${pids[$i]}")"
+  th0[$i]="$(threads "${pids[$i]}")"
   c0[$i]="$(cpu_ticks "${pids[$i]}")"
   w0[$i]="$(io_field "${pids[$i]}" wchar)"
   s0[$i]="$(io_field "${pids[$i]}" syscw)"
@@ -142,10 +148,13 @@ start_ns="$(now_ns)"
 echo "window: ${seconds} s after ${warmup} s warm-up"
 sleep "$seconds"
 end_ns="$(now_ns)"
-declare -a c1 w1 s1 t1 rss
+declare -a c1 w1 s1 t1 rss n1
 for i in "${!pids[@]}"; do
   pid="${pids[$i]}"
   [ -d "/proc/$pid" ] || { echo "bench-dashboard: ${names[$i]} (${geoms[$i]}) exited during the window" >&2; exit 1; }
+  n1[$i]="$(run_ns "$pid")"
+  th="$(threads "$pid")"
+  [ "$th" = "${th0[$i]}" ] || echo "note: ${names[$i]} ${geoms[$i]} went from ${th0[$i]} to $th threads; its schedstat CPU may miss exited threads" >&2
   c1[$i]="$(cpu_ticks "$pid")"
   w1[$i]="$(io_field "$pid" wchar)"
   s1[$i]="$(io_field "$pid" syscw)"
@@ -172,25 +181,27 @@ btop_bps=""
 rows=()
 for i in "${!pids[@]}"; do
   row="$(awk -v n="${names[$i]}" -v g="${geoms[$i]}" -v c="$((c1[$i] - c0[$i]))" -v w="$((w1[$i] - w0[$i]))" \
-              -v s="$((s1[$i] - s0[$i]))" -v t="$((t1[$i] - t0[$i]))" -v r="${rss[$i]}" -v hz="$hz" -v win="$window" \
-    'BEGIN { printf "%s|%s|%.3f|%.0f|%.1f|%.3f|%.1f", n, g, c / hz / win * 100, w / win, s / win, t / hz / win * 100, r / 1024 }')"
+              -v s="$((s1[$i] - s0[$i]))" -v t="$((t1[$i] - t0[$i]))" -v r="${rss[$i]}" -v hz="$hz" -v win="$window" -v ns="$((n1[$i] - n0[$i]))" \
+    'BEGIN { printf "%s|%s|%.3f|%.0f|%.1f|%.3f|%.1f|%.3f", n, g, c / hz / win * 100, w / win, s / win, t / hz / win * 100, r / 1024, ns / 1e9 / win * 100 }')"
   rows+=("$row")
   if [ "${names[$i]}" = btop ]; then
-    btop_cpu="$(cut -d'|' -f3 <<<"$row")"
+    btop_cpu="$(cut -d'|' -f8 <<<"$row")"
     btop_bps="$(cut -d'|' -f4 <<<"$row")"
   fi
 done
 
-printf '%-10s %-8s %10s %10s %9s %10s %8s %14s %14s\n' program geometry "CPU %" "bytes/s" "writes/s" "tmux CPU%" "RSS MiB" "CPU vs btop" "bytes vs btop"
-printf '%-10s %-8s %10s %10s %9s %10s %8s %14s %14s\n' ---------- -------- ---------- ---------- --------- ---------- -------- -------------- --------------
+fmt='%-10s %-8s %10s %12s %10s %9s %10s %8s %12s %14s\n'
+printf "$fmt" program geometry "CPU %" "CPU % (ns)" "bytes/s" "writes/s" "tmux CPU%" "RSS MiB" "CPU vs btop" "bytes vs btop"
+printf "$fmt" ---------- -------- ---------- ------------ ---------- --------- ---------- -------- ------------ --------------
 for row in "${rows[@]}"; do
-  IFS='|' read -r n g cpu bps wps tcpu rssm <<<"$row"
+  IFS='|' read -r n g cpu bps wps tcpu rssm nscpu <<<"$row"
   rc="" rb=""
   if [ "$n" = sparkplug ] && [ -n "$btop_cpu" ]; then
-    rc="$(awk -v a="$cpu" -v b="$btop_cpu" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }')"
+    rc="$(awk -v a="$nscpu" -v b="$btop_cpu" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }')"
     rb="$(awk -v a="$bps" -v b="$btop_bps" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }')"
   fi
-  printf '%-10s %-8s %10s %10s %9s %10s %8s %14s %14s\n' "$n" "$g" "$cpu" "$bps" "$wps" "$tcpu" "$rssm" "$rc" "$rb"
+  printf "$fmt" "$n" "$g" "$cpu" "$nscpu" "$bps" "$wps" "$tcpu" "$rssm" "$rc" "$rb"
 done
 echo
+echo "CPU % is (utime+stime)/CLK_TCK over the window; CPU % (ns) sums /proc/PID/task/*/schedstat run time (ratios use it)."
 echo "targets: SparkPlug under 0.20x btop's CPU % and under 0.20x its bytes/s (ratios against btop at ${size})."
