@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "sparkplug", targets: ["sparkplug"]),
         .library(name: "TerminalUI", targets: ["TerminalUI"]),
+        .executable(name: "sparkplug-bench", targets: ["SparkBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,6 +43,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "sparkplug", dependencies: ["SparkCLI"]),
+        // Release-build benchmarks (render, diff, bytes per frame, sampling); prints figures, never fails.
+        .executableTarget(name: "SparkBench", dependencies: ["TerminalUI", "SparkUI", "SparkCore", "SparkMonitor"]),
 
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(

@@ -36,6 +36,21 @@ import Testing
         #expect(DisplayWidth.truncate("hello world", to: 6) == "hello…")
     }
 
+    /// The fast path for box drawing, block elements, geometric shapes to U+25FC and
+    /// braille agrees with the Unicode properties the general rule looks up.
+    @Test func narrowSymbolRangesMatchTheirUnicodeProperties() {
+        for v in Array(0x2500...0x25FC) + Array(0x2800...0x28FF) {
+            let s = Unicode.Scalar(UInt32(v))!
+            #expect(DisplayWidth.of(scalar: s) == 1)
+            #expect(DisplayWidth.of(Character(s)) == 1)
+            #expect(!s.properties.isEmojiPresentation)
+            #expect(![.nonspacingMark, .enclosingMark, .format].contains(s.properties.generalCategory))
+            #expect(!DisplayWidth.isWide(UInt32(v)))
+        }
+        #expect(DisplayWidth.of("\u{25FD}") == 2)
+        #expect(DisplayWidth.of("\u{25B6}\u{FE0F}") == 2)
+    }
+
     @Test func stylesLayer() {
         var b = Buffer(area: Rect(x: 0, y: 0, width: 2, height: 1))
         b.setStyle(b.area, Style(fg: .red, add: .bold))

@@ -121,7 +121,8 @@ public actor HostSampler: MetricSource {
         let users = self.users
         return state.advance(to: snapshot, users: users) { [reader, root] pid in
             guard let text = reader.read(root + "/proc/\(pid)/cmdline"), !text.isEmpty else { return nil }
-            var command = String(text.map { $0 == "\0" ? " " : $0 })
+            // Byte by byte: NUL is one byte in UTF-8, and mapping Characters was the sampler's hot spot.
+            var command = String(decoding: text.utf8.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
             while command.last == " " { command.removeLast() }
             return command.isEmpty ? nil : command
         }

@@ -12,7 +12,7 @@ public enum Format {
             i += 1
         }
         if i == 0 { return "\(Int(v))B" }
-        return v < 10 ? String(format: "%.1f%@", v, units[i]) : String(format: "%.0f%@", v, units[i])
+        return v < 10 ? fixed(v, decimals: 1) + units[i] : fixed(v, decimals: 0) + units[i]
     }
 
     public static func bytes(_ value: UInt64) -> String { bytes(Double(value)) }
@@ -26,7 +26,7 @@ public enum Format {
     /// `12.3%` (one decimal below 100).
     public static func percent(_ value: Double?) -> String {
         guard let v = value, v.isFinite else { return "—" }
-        return v >= 99.95 ? String(format: "%.0f%%", v) : String(format: "%.1f%%", v)
+        return v >= 99.95 ? fixed(v, decimals: 0) + "%" : fixed(v, decimals: 1) + "%"
     }
 
     /// A duration as `3d 4h`, `5h 02m` or `12m 30s`.
@@ -41,7 +41,34 @@ public enum Format {
     /// Tokens per second: `87.2 tok/s`.
     public static func tokens(_ perSecond: Double?) -> String {
         guard let v = perSecond, v.isFinite else { return "—" }
-        return v >= 100 ? String(format: "%.0f tok/s", v) : String(format: "%.1f tok/s", v)
+        return v >= 100 ? fixed(v, decimals: 0) + " tok/s" : fixed(v, decimals: 1) + " tok/s"
+    }
+
+    /// `value` with `decimals` (0 to 3) digits after the point, the same text as
+    /// `String(format: "%.<decimals>f", value)` — rounded half to even on the exact binary
+    /// value, `-` kept on negative zero — without Foundation's format parser, which is
+    /// what made formatting the hot spot of a frame. Other cases fall back to it.
+    public static func fixed(_ value: Double, decimals: Int) -> String {
+        guard value.isFinite, (0...3).contains(decimals), abs(value) < 1e12 else {
+            return String(format: "%.\(max(0, decimals))f", value)
+        }
+        let scale: UInt64 = decimals == 0 ? 1 : decimals == 1 ? 10 : decimals == 2 ? 100 : 1000
+        let magnitude = abs(value)
+        let product = magnitude * Double(scale)       // below 2^53: integral part exact
+        let residual = (-product).addingProduct(magnitude, Double(scale))  // exact error of that product
+        var units = product.rounded(.down)
+        let fraction = product - units
+        if fraction > 0.5 || (fraction == 0.5 && (residual > 0 || (residual == 0 && UInt64(units) % 2 == 1))) {
+            units += 1
+        }
+        let n = UInt64(units)
+        var text = value.sign == .minus ? "-" : ""
+        text += String(n / scale)
+        if decimals > 0 {
+            let digits = String(n % scale)
+            text += "." + String(repeating: "0", count: decimals - digits.count) + digits
+        }
+        return text
     }
 
     /// `value` right-aligned in `width` columns.

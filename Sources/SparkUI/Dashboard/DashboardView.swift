@@ -71,7 +71,8 @@ public enum DashboardView {
                 let col = i / max(1, cols[1].height)
                 guard col < coreColumns else { break }
                 let r = Rect(x: cols[1].x + col * colWidth, y: cols[1].y + i % max(1, cols[1].height), width: colWidth - 1, height: 1)
-                meter(label: String(format: "%-3d", i), percent: v, area: r, theme: t, buffer: &buf)
+                let number = String(i)
+                meter(label: number + String(repeating: " ", count: max(0, 3 - number.count)), percent: v, area: r, theme: t, buffer: &buf)
             }
         }
         var info = [Span("load ", style: t.dim), Span(String(format: "%.2f %.2f %.2f", host.load.one, host.load.five, host.load.fifteen), style: t.text)]
@@ -347,7 +348,7 @@ public enum DashboardView {
             return Row([
                 Line(String(p.pid), style: t.text),
                 Line(p.user, style: t.dim),
-                Line(String(format: "%.1f", cpu), style: t.levelStyle(cpu)),
+                Line(Format.fixed(cpu, decimals: 1), style: t.levelStyle(cpu)),
                 Line(Format.bytes(p.rssBytes), style: t.text),
                 Line(p.state, style: t.dim),
                 Line(p.command, style: t.text),

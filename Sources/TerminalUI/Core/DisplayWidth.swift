@@ -11,14 +11,14 @@ public enum DisplayWidth {
             guard let v = ch.asciiValue else { return 1 }  // "\r\n" is not ASCII-valued
             return (v < 0x20 || v == 0x7F) ? 0 : 1
         }
-        let scalars = ch.unicodeScalars
-        guard let first = scalars.first else { return 0 }
+        // One pass over the scalars (no count, no re-walk): box drawing and braille, which
+        // fill most of a dashboard, are single scalars and leave after one step.
+        var scalars = ch.unicodeScalars.makeIterator()
+        guard let first = scalars.next() else { return 0 }
         // An emoji variation selector or a ZWJ/skin-tone sequence makes the cluster an emoji.
-        if scalars.count > 1 {
-            for s in scalars.dropFirst() {
-                if s.value == 0xFE0F || s.value == 0x200D || (0x1F3FB...0x1F3FF).contains(s.value) {
-                    return 2
-                }
+        while let s = scalars.next() {
+            if s.value == 0xFE0F || s.value == 0x200D || (0x1F3FB...0x1F3FF).contains(s.value) {
+                return 2
             }
         }
         return of(scalar: first)
@@ -29,6 +29,10 @@ public enum DisplayWidth {
         let v = s.value
         if v < 0x20 || (0x7F..<0xA0).contains(v) { return 0 }
         if v < 0x300 { return 1 }
+        // Box drawing, block elements, geometric shapes up to U+25FC, and braille: narrow
+        // symbols (no marks, none East Asian Wide or emoji-presentation), answered without
+        // the Unicode property look-ups below.
+        if (0x2500...0x25FC).contains(v) || (0x2800...0x28FF).contains(v) { return 1 }
         switch s.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
         default: break
