@@ -11,10 +11,12 @@ final class TmuxSession: @unchecked Sendable {
 
     /// Starts `sparkplug ARGS` at `width`x`height`. After the program exits the shell writes
     /// its exit status and `stty -a` into `statusFile` and stays, so the pane can be inspected.
-    init(arguments: [String] = [], width: Int = 120, height: Int = 40, environment: [String: String] = [:]) throws {
+    init(arguments: [String] = [], width: Int = 120, height: Int = 40, environment: [String: String] = [:],
+         setup: (URL) throws -> Void = { _ in }) throws {
         socket = "sparkplug-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         dir = FileManager.default.temporaryDirectory.appendingPathComponent(socket)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try setup(dir)
         pidFile = dir.appendingPathComponent("pid")
         statusFile = dir.appendingPathComponent("status")
         let binary = try Self.binaryPath()
@@ -49,18 +51,35 @@ final class TmuxSession: @unchecked Sendable {
 
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["tmux", "-L", socket] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else { throw E2EError("tmux \(args.joined(separator: " ")) failed: \(text)") }
+        // Output goes to a file, not a pipe: the tmux server forked by the first command
+        // inherits the descriptor and would keep a pipe open for ever.
+        let outPath = dir.appendingPathComponent("tmux-out-\(UInt32.random(in: 0...UInt32.max))").path
+        defer { unlink(outPath) }
+        let status = try Self.spawnAndWait(["tmux", "-L", socket] + args, output: outPath)
+        let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw E2EError("tmux \(args.joined(separator: " ")) failed (\(status)): \(text)") }
         return text
+    }
+
+    /// posix_spawn + waitpid: Foundation's `Process.waitUntilExit` needs a run loop and can
+    /// hang on a test's worker thread.
+    static func spawnAndWait(_ argv: [String], output: String) throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let cargs = argv.map { strdup($0) } + [nil]
+        defer { cargs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, argv[0], &actions, nil, cargs, environ)
+        guard rc == 0 else { throw E2EError("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw E2EError("waitpid failed: \(String(cString: strerror(errno)))") }
+        }
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     /// The visible screen as lines.
