@@ -51,6 +51,14 @@ public actor HostSampler: MetricSource {
     private var usersLoadedAt: Date?
     private let pageSize: UInt64
     private var hasPressure: Bool?
+    private var identities = ProcessIdentityCache()
+    private var pids: [Int32] = []
+    /// Filesystems (from `/proc/mounts` and `statvfs`) and the host name change slowly:
+    /// they are read again when this much time has passed since the last read.
+    private let slowRefreshInterval: TimeInterval
+    private var slowRefreshedAt: Date?
+    private var cachedFilesystems: [FilesystemSample] = []
+    private var cachedHostname = ""
 
     /// Creates a sampler.
     /// - Parameters:
@@ -58,10 +66,13 @@ public actor HostSampler: MetricSource {
     ///   - topProcessCount: how many processes each sample lists.
     ///   - clock: time source for snapshots.
     ///   - filesystemSize: how to size a mount point (default `statvfs` under `root`).
+    ///   - slowRefreshInterval: seconds between reads of the mount table, the filesystems'
+    ///     sizes and the host name (default 5; 0 reads them every sample).
     public init(
         root: String = "/", topProcessCount: Int = 10, clock: any SparkClock = SystemClock(),
-        filesystemSize: (@Sendable (String) -> FilesystemSize?)? = nil
+        filesystemSize: (@Sendable (String) -> FilesystemSize?)? = nil, slowRefreshInterval: TimeInterval = 5
     ) {
+        self.slowRefreshInterval = slowRefreshInterval
         let root = root.hasSuffix("/") ? String(root.dropLast()) : root
         self.root = root
         self.clock = clock
@@ -91,27 +102,45 @@ public actor HostSampler: MetricSource {
             hasPressure = pressure != nil
         }
 
-        let filesystems = (reader.read(path("/proc/mounts")).map(ProcParsers.mounts) ?? []).compactMap { mount -> FilesystemSample? in
-            guard let size = filesystemSize(mount.mountPoint) else { return nil }
-            return FilesystemSample(
-                mountPoint: mount.mountPoint, device: mount.device, fsType: mount.fsType, totalBytes: size.totalBytes,
-                freeBytes: size.freeBytes, availableBytes: size.availableBytes)
-        }.sorted { $0.mountPoint < $1.mountPoint }
-
-        var processes: [ProcessRecord] = []
-        for pid in reader.numericEntries(path("/proc")) {
-            guard let (text, uid) = reader.readWithOwner(path("/proc/\(pid)/stat")), let stat = ProcessStat.parse(text) else { continue }
-            processes.append(ProcessRecord(stat: stat, uid: uid == UInt32.max ? nil : uid))
+        if let last = slowRefreshedAt, time >= last, time.timeIntervalSince(last) < slowRefreshInterval {
+            // Free space and mounts change slowly: reuse the last read.
+        } else {
+            cachedFilesystems = readFilesystems()
+            cachedHostname = hostname()
+            slowRefreshedAt = time
         }
 
+        // Per process only /proc/PID/stat is read each sample; the owner is looked up once
+        // per process (see ProcessIdentityCache).
+        identities.beginSample()
+        reader.numericEntries(path("/proc"), into: &pids)
+        var processes: [ProcessRecord] = []
+        processes.reserveCapacity(pids.count)
+        for pid in pids {
+            let statPath = path("/proc/\(pid)/stat")
+            guard let parsed = reader.withContents(statPath, singleRead: true, ProcessStat.parse(bytes:)), let stat = parsed else { continue }
+            let uid = identities.uid(pid: pid, startTime: stat.startTime, comm: stat.comm) { reader.owner(statPath) }
+            processes.append(ProcessRecord(stat: stat, uid: uid))
+        }
+        identities.evictUnseen()
+
         return HostSnapshot(
-            time: time, hostname: hostname(), uptimeSeconds: reader.read(path("/proc/uptime")).flatMap(ProcParsers.uptime) ?? 0,
+            time: time, hostname: cachedHostname, uptimeSeconds: reader.read(path("/proc/uptime")).flatMap(ProcParsers.uptime) ?? 0,
             stat: stat, coreCount: coreCount,
             load: reader.read(path("/proc/loadavg")).flatMap(ProcParsers.loadAverage) ?? LoadAverage(one: 0, five: 0, fifteen: 0),
             pressure: pressure, memory: reader.read(path("/proc/meminfo")).map(ProcParsers.memory) ?? MemoryUsage(),
             interfaces: reader.read(path("/proc/net/dev")).map(ProcParsers.networkDevices) ?? [],
             disks: reader.read(path("/proc/diskstats")).map(ProcParsers.diskStats) ?? [],
-            filesystems: filesystems, processes: processes, pageSize: pageSize)
+            filesystems: cachedFilesystems, processes: processes, pageSize: pageSize)
+    }
+
+    private func readFilesystems() -> [FilesystemSample] {
+        (reader.read(path("/proc/mounts")).map(ProcParsers.mounts) ?? []).compactMap { mount -> FilesystemSample? in
+            guard let size = filesystemSize(mount.mountPoint) else { return nil }
+            return FilesystemSample(
+                mountPoint: mount.mountPoint, device: mount.device, fsType: mount.fsType, totalBytes: size.totalBytes,
+                freeBytes: size.freeBytes, availableBytes: size.availableBytes)
+        }.sorted { $0.mountPoint < $1.mountPoint }
     }
 
     /// Takes a snapshot and returns the sample computed against the previous one.
@@ -119,13 +148,26 @@ public actor HostSampler: MetricSource {
         let snapshot = snapshot()
         refreshUsersIfNeeded(snapshot)
         let users = self.users
-        return state.advance(to: snapshot, users: users) { [reader, root] pid in
-            guard let text = reader.read(root + "/proc/\(pid)/cmdline"), !text.isEmpty else { return nil }
-            // Byte by byte: NUL is one byte in UTF-8, and mapping Characters was the sampler's hot spot.
-            var command = String(decoding: text.utf8.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            while command.last == " " { command.removeLast() }
-            return command.isEmpty ? nil : command
+        let reader = self.reader, root = self.root
+        return state.advance(to: snapshot, users: users) { pid in
+            // Read once per process (pid, start time, comm), not every sample.
+            identities.command(pid: pid) {
+                reader.withContents(root + "/proc/\(pid)/cmdline", Self.commandLine) ?? nil
+            }
         }
+    }
+
+    /// A `cmdline` file's text: NUL separators become spaces, trailing ones dropped; nil
+    /// when empty. Byte by byte: NUL is one byte in UTF-8.
+    static func commandLine(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0 || bytes[end - 1] == 0x20 { end -= 1 }
+        guard end > 0 else { return nil }
+        let mapped = [UInt8](unsafeUninitializedCapacity: end) { out, count in
+            for i in 0..<end { out[i] = bytes[i] == 0 ? 0x20 : bytes[i] }
+            count = end
+        }
+        return String(decoding: mapped, as: UTF8.self)
     }
 
     private func hostname() -> String {
