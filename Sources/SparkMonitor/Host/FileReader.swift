@@ -58,6 +58,18 @@ final class FileReader {
         return body(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: length))
     }
 
+    /// Like ``withContents(_:singleRead:_:)`` for a file kept open between calls: one
+    /// `pread` at offset 0 of `fd` (procfs regenerates the file on every read). nil when
+    /// the read fails or returns nothing (for `/proc/[pid]/stat`: the process is gone).
+    func withContents<T>(ofOpenFile fd: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T? {
+        while true {
+            let count = pread(fd, buffer.baseAddress!, buffer.count, 0)
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return nil }
+            return body(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count))
+        }
+    }
+
     /// The uid that owns `path` (for `/proc/[pid]/stat`, the process's user), nil when
     /// `stat` fails.
     func owner(_ path: String) -> UInt32? {

@@ -53,6 +53,13 @@ public actor HostSampler: MetricSource {
     private var hasPressure: Bool?
     private var identities = ProcessIdentityCache()
     private var pids: [Int32] = []
+    /// `/proc/[pid]/stat` of each live process, kept open and re-read with `pread`, which
+    /// saves an `open` and a `close` per process per sample. A dead process's file reads
+    /// nothing (ESRCH) and is closed; a reused pid is opened afresh.
+    private var statFiles: [Int32: Int32] = [:]
+    private var statFilesSeen: [Int32: Int32] = [:]
+    /// At most this many files are kept open; processes beyond it are opened each sample.
+    private let maxOpenStatFiles = 512
     /// Filesystems (from `/proc/mounts` and `statvfs`) and the host name change slowly:
     /// they are read again when this much time has passed since the last read.
     private let slowRefreshInterval: TimeInterval
@@ -80,6 +87,10 @@ public actor HostSampler: MetricSource {
         state = HostRateState(topProcessCount: topProcessCount, ticksPerSecond: ticks > 0 ? ticks : 100)
         pageSize = UInt64(max(1, sysconf(Int32(_SC_PAGESIZE))))
         self.filesystemSize = filesystemSize ?? { path in FilesystemSize.statvfs(root + path) }
+    }
+
+    deinit {
+        for fd in statFiles.values { close(fd) }
     }
 
     private func path(_ absolute: String) -> String { root + absolute }
@@ -116,13 +127,16 @@ public actor HostSampler: MetricSource {
         reader.numericEntries(path("/proc"), into: &pids)
         var processes: [ProcessRecord] = []
         processes.reserveCapacity(pids.count)
+        statFilesSeen.removeAll(keepingCapacity: true)
         for pid in pids {
-            let statPath = path("/proc/\(pid)/stat")
-            guard let parsed = reader.withContents(statPath, singleRead: true, ProcessStat.parse(bytes:)), let stat = parsed else { continue }
-            let uid = identities.uid(pid: pid, startTime: stat.startTime, comm: stat.comm) { reader.owner(statPath) }
+            guard let stat = readProcessStat(pid) else { continue }
+            let uid = identities.uid(pid: pid, startTime: stat.startTime, comm: stat.comm) { reader.owner(path("/proc/\(pid)/stat")) }
             processes.append(ProcessRecord(stat: stat, uid: uid))
         }
         identities.evictUnseen()
+        // Close the files of processes that were not listed (or could not be read).
+        for (pid, fd) in statFiles where statFilesSeen[pid] == nil { close(fd) }
+        swap(&statFiles, &statFilesSeen)
 
         return HostSnapshot(
             time: time, hostname: cachedHostname, uptimeSeconds: reader.read(path("/proc/uptime")).flatMap(ProcParsers.uptime) ?? 0,
@@ -132,6 +146,33 @@ public actor HostSampler: MetricSource {
             interfaces: reader.read(path("/proc/net/dev")).map(ProcParsers.networkDevices) ?? [],
             disks: reader.read(path("/proc/diskstats")).map(ProcParsers.diskStats) ?? [],
             filesystems: cachedFilesystems, processes: processes, pageSize: pageSize)
+    }
+
+    /// Reads and parses `/proc/[pid]/stat`, through the kept-open file when there is one.
+    /// Files that stay open are recorded in `statFilesSeen`.
+    private func readProcessStat(_ pid: Int32) -> ProcessStat? {
+        if let fd = statFiles[pid] {
+            if let parsed = reader.withContents(ofOpenFile: fd, ProcessStat.parse(bytes:)), let stat = parsed {
+                statFilesSeen[pid] = fd
+                return stat
+            }
+            // The process it belonged to is gone (the pid may be in use again): reopen.
+            close(fd)
+            statFiles[pid] = nil
+        }
+        let statPath = path("/proc/\(pid)/stat")
+        let fd = open(statPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard let parsed = reader.withContents(ofOpenFile: fd, ProcessStat.parse(bytes:)), let stat = parsed else {
+            close(fd)
+            return nil
+        }
+        if statFilesSeen.count < maxOpenStatFiles {
+            statFilesSeen[pid] = fd
+        } else {
+            close(fd)
+        }
+        return stat
     }
 
     private func readFilesystems() -> [FilesystemSample] {
