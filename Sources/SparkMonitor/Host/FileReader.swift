@@ -70,6 +70,28 @@ final class FileReader {
         }
     }
 
+    /// The whole text of a file kept open between calls, read with `pread` from offset 0
+    /// (procfs regenerates it), or nil when a read fails.
+    func readAll(ofOpenFile fd: Int32) -> String? {
+        var length = 0
+        while true {
+            if length == buffer.count {
+                let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
+                bigger.copyMemory(from: UnsafeRawBufferPointer(buffer))
+                buffer.deallocate()
+                buffer = bigger
+            }
+            let count = pread(fd, buffer.baseAddress! + length, buffer.count - length, off_t(length))
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { break }
+            length += count
+        }
+        return String(decoding: UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: length), as: UTF8.self)
+    }
+
     /// The uid that owns `path` (for `/proc/[pid]/stat`, the process's user), nil when
     /// `stat` fails.
     func owner(_ path: String) -> UInt32? {

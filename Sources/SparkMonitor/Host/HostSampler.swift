@@ -89,8 +89,30 @@ public actor HostSampler: MetricSource {
         self.filesystemSize = filesystemSize ?? { path in FilesystemSize.statvfs(root + path) }
     }
 
+    /// System-wide counter files read every sample, kept open and re-read with `pread`.
+    private var openFiles: [String: Int32] = [:]
+
     deinit {
         for fd in statFiles.values { close(fd) }
+        for fd in openFiles.values { close(fd) }
+    }
+
+    /// The text of a counter file under `root` read every sample (`/proc/stat`, meminfo…):
+    /// opened once, then re-read from offset 0 with `pread`; reopened if a read fails.
+    private func readKeptOpen(_ absolute: String) -> String? {
+        if let fd = openFiles[absolute] {
+            if let text = reader.readAll(ofOpenFile: fd) { return text }
+            close(fd)
+            openFiles[absolute] = nil
+        }
+        let fd = open(path(absolute), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard let text = reader.readAll(ofOpenFile: fd) else {
+            close(fd)
+            return nil
+        }
+        openFiles[absolute] = fd
+        return text
     }
 
     private func path(_ absolute: String) -> String { root + absolute }
@@ -98,15 +120,15 @@ public actor HostSampler: MetricSource {
     /// Reads every counter once.
     public func snapshot() -> HostSnapshot {
         let time = clock.now
-        let stat = reader.read(path("/proc/stat")).flatMap(ProcStat.parse)
+        let stat = readKeptOpen("/proc/stat").flatMap(ProcStat.parse)
         var coreCount = stat?.cores.count ?? 0
         if coreCount == 0 { coreCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
         var pressure: PressureReport?
         if hasPressure != false {
-            let cpu = reader.read(path("/proc/pressure/cpu")).flatMap(ProcParsers.pressure)
-            let memory = reader.read(path("/proc/pressure/memory")).flatMap(ProcParsers.pressure)
-            let io = reader.read(path("/proc/pressure/io")).flatMap(ProcParsers.pressure)
+            let cpu = readKeptOpen("/proc/pressure/cpu").flatMap(ProcParsers.pressure)
+            let memory = readKeptOpen("/proc/pressure/memory").flatMap(ProcParsers.pressure)
+            let io = readKeptOpen("/proc/pressure/io").flatMap(ProcParsers.pressure)
             if cpu != nil || memory != nil || io != nil {
                 pressure = PressureReport(cpu: cpu, memory: memory, io: io)
             }
@@ -139,12 +161,12 @@ public actor HostSampler: MetricSource {
         swap(&statFiles, &statFilesSeen)
 
         return HostSnapshot(
-            time: time, hostname: cachedHostname, uptimeSeconds: reader.read(path("/proc/uptime")).flatMap(ProcParsers.uptime) ?? 0,
+            time: time, hostname: cachedHostname, uptimeSeconds: readKeptOpen("/proc/uptime").flatMap(ProcParsers.uptime) ?? 0,
             stat: stat, coreCount: coreCount,
-            load: reader.read(path("/proc/loadavg")).flatMap(ProcParsers.loadAverage) ?? LoadAverage(one: 0, five: 0, fifteen: 0),
-            pressure: pressure, memory: reader.read(path("/proc/meminfo")).map(ProcParsers.memory) ?? MemoryUsage(),
-            interfaces: reader.read(path("/proc/net/dev")).map(ProcParsers.networkDevices) ?? [],
-            disks: reader.read(path("/proc/diskstats")).map(ProcParsers.diskStats) ?? [],
+            load: readKeptOpen("/proc/loadavg").flatMap(ProcParsers.loadAverage) ?? LoadAverage(one: 0, five: 0, fifteen: 0),
+            pressure: pressure, memory: readKeptOpen("/proc/meminfo").map(ProcParsers.memory) ?? MemoryUsage(),
+            interfaces: readKeptOpen("/proc/net/dev").map(ProcParsers.networkDevices) ?? [],
+            disks: readKeptOpen("/proc/diskstats").map(ProcParsers.diskStats) ?? [],
             filesystems: cachedFilesystems, processes: processes, pageSize: pageSize)
     }
 
