@@ -126,6 +126,8 @@ run_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { 
 threads() { awk '/^Threads:/ { print $2 }' "/proc/$1/status"; }
 io_field() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/io"; }
 now_ns() { date +%s%N; }
+# Context switches (voluntary + involuntary) of every thread alive now: each is a wake-up.
+ctxt() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches:/ { s += $2 } END { printf "%d", s }'; }
 
 sleep "$warmup"
 for i in "${!pids[@]}"; do
@@ -135,9 +137,10 @@ for i in "${!pids[@]}"; do
   echo "measuring ${names[$i]} ${geoms[$i]}: pid $pid ($comm), tmux server pid ${server_pids[$i]}"
 done
 
-declare -a c0 w0 s0 t0 n0 th0
+declare -a c0 w0 s0 t0 n0 th0 x0
 for i in "${!pids[@]}"; do
   n0[$i]="$(run_ns "${pids[$i]}")"
+  x0[$i]="$(ctxt "${pids[$i]}")"
   th0[$i]="$(threads "${pids[$i]}")"
   c0[$i]="$(cpu_ticks "${pids[$i]}")"
   w0[$i]="$(io_field "${pids[$i]}" wchar)"
@@ -148,11 +151,12 @@ start_ns="$(now_ns)"
 echo "window: ${seconds} s after ${warmup} s warm-up"
 sleep "$seconds"
 end_ns="$(now_ns)"
-declare -a c1 w1 s1 t1 rss n1
+declare -a c1 w1 s1 t1 rss n1 x1
 for i in "${!pids[@]}"; do
   pid="${pids[$i]}"
   [ -d "/proc/$pid" ] || { echo "bench-dashboard: ${names[$i]} (${geoms[$i]}) exited during the window" >&2; exit 1; }
   n1[$i]="$(run_ns "$pid")"
+  x1[$i]="$(ctxt "$pid")"
   th="$(threads "$pid")"
   [ "$th" = "${th0[$i]}" ] || echo "note: ${names[$i]} ${geoms[$i]} went from ${th0[$i]} to $th threads; its schedstat CPU may miss exited threads" >&2
   c1[$i]="$(cpu_ticks "$pid")"
@@ -182,7 +186,8 @@ rows=()
 for i in "${!pids[@]}"; do
   row="$(awk -v n="${names[$i]}" -v g="${geoms[$i]}" -v c="$((c1[$i] - c0[$i]))" -v w="$((w1[$i] - w0[$i]))" \
               -v s="$((s1[$i] - s0[$i]))" -v t="$((t1[$i] - t0[$i]))" -v r="${rss[$i]}" -v hz="$hz" -v win="$window" -v ns="$((n1[$i] - n0[$i]))" \
-    'BEGIN { printf "%s|%s|%.3f|%.0f|%.1f|%.3f|%.1f|%.3f", n, g, c / hz / win * 100, w / win, s / win, t / hz / win * 100, r / 1024, ns / 1e9 / win * 100 }')"
+              -v x="$((x1[$i] - x0[$i]))" \
+    'BEGIN { printf "%s|%s|%.3f|%.0f|%.1f|%.3f|%.1f|%.3f|%.1f", n, g, c / hz / win * 100, w / win, s / win, t / hz / win * 100, r / 1024, ns / 1e9 / win * 100, x / win }')"
   rows+=("$row")
   if [ "${names[$i]}" = btop ]; then
     btop_cpu="$(cut -d'|' -f8 <<<"$row")"
@@ -190,18 +195,19 @@ for i in "${!pids[@]}"; do
   fi
 done
 
-fmt='%-10s %-8s %10s %12s %10s %9s %10s %8s %12s %14s\n'
-printf "$fmt" program geometry "CPU %" "CPU % (ns)" "bytes/s" "writes/s" "tmux CPU%" "RSS MiB" "CPU vs btop" "bytes vs btop"
-printf "$fmt" ---------- -------- ---------- ------------ ---------- --------- ---------- -------- ------------ --------------
+fmt='%-10s %-8s %10s %12s %10s %9s %10s %8s %9s %12s %14s\n'
+printf "$fmt" program geometry "CPU %" "CPU % (ns)" "bytes/s" "writes/s" "tmux CPU%" "RSS MiB" "ctxsw/s" "CPU vs btop" "bytes vs btop"
+printf "$fmt" ---------- -------- ---------- ------------ ---------- --------- ---------- -------- --------- ------------ --------------
 for row in "${rows[@]}"; do
-  IFS='|' read -r n g cpu bps wps tcpu rssm nscpu <<<"$row"
+  IFS='|' read -r n g cpu bps wps tcpu rssm nscpu xps <<<"$row"
   rc="" rb=""
   if [ "$n" = sparkplug ] && [ -n "$btop_cpu" ]; then
     rc="$(awk -v a="$nscpu" -v b="$btop_cpu" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }')"
     rb="$(awk -v a="$bps" -v b="$btop_bps" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }')"
   fi
-  printf "$fmt" "$n" "$g" "$cpu" "$nscpu" "$bps" "$wps" "$tcpu" "$rssm" "$rc" "$rb"
+  printf "$fmt" "$n" "$g" "$cpu" "$nscpu" "$bps" "$wps" "$tcpu" "$rssm" "$xps" "$rc" "$rb"
 done
 echo
+echo "ctxsw/s: voluntary + involuntary context switches a second, summed over the program's threads."
 echo "CPU % is (utime+stime)/CLK_TCK over the window; CPU % (ns) sums /proc/PID/task/*/schedstat run time (ratios use it)."
 echo "targets: SparkPlug under 0.20x btop's CPU % and under 0.20x its bytes/s (ratios against btop at ${size})."

@@ -15,6 +15,9 @@ public actor Monitor: MetricSource {
     private let gpu: GPUSampler
     private let inference: InferenceScraper
     private let clock: any SparkClock
+    /// Set once the GPU sampler has reported that there is no GPU source: its answer never
+    /// changes (the source is detected once), so later samples skip it.
+    private var gpuAbsent = false
 
     /// Creates a monitor from its samplers.
     public init(
@@ -37,12 +40,20 @@ public actor Monitor: MetricSource {
     }
 
     /// Samples host, GPUs and inference servers concurrently, appends to the history and
-    /// returns the sample.
+    /// returns the sample. With no GPU (known after the first sample) and no inference
+    /// endpoints only the host is sampled, without child tasks.
     public func sample() async -> MetricSample {
-        async let hostSample = host.sample()
-        async let gpuReport = gpu.sample()
-        async let inferenceSamples = inference.sample()
-        let sample = MetricSample(time: clock.now, host: await hostSample, gpu: await gpuReport, inference: await inferenceSamples)
+        let sample: MetricSample
+        if gpuAbsent && inference.endpoints.isEmpty {
+            let hostSample = await host.sample()
+            sample = MetricSample(time: clock.now, host: hostSample, gpu: .noGPU, inference: [])
+        } else {
+            async let hostSample = host.sample()
+            async let gpuReport = gpu.sample()
+            async let inferenceSamples = inference.sample()
+            sample = MetricSample(time: clock.now, host: await hostSample, gpu: await gpuReport, inference: await inferenceSamples)
+            if sample.gpu.source == .none, sample.gpu.devices.isEmpty { gpuAbsent = true }
+        }
         history.append(sample)
         latest = sample
         return sample

@@ -82,3 +82,23 @@ import Testing
         #expect(sample.coreCount > 0)
     }
 }
+
+extension HostSamplerTests {
+    @Test func repeatedSamplesKeepCommandsUsersAndFilesystems() async {
+        let clock = ManualClock()
+        let sampler = HostSampler(root: Fixtures.path("host1"), topProcessCount: 3, clock: clock, filesystemSize: Self.sizes)
+        let first = await sampler.sample()
+        clock.advance(by: 1)
+        let second = await sampler.sample()
+        clock.advance(by: 10)
+        let third = await sampler.sample()
+        for sample in [second, third] {
+            #expect(sample.processes.map(\.pid) == first.processes.map(\.pid))
+            #expect(sample.processes.map(\.command) == first.processes.map(\.command))
+            #expect(sample.processes.map(\.user) == first.processes.map(\.user))
+            #expect(sample.filesystems == first.filesystems)
+            #expect(sample.hostname == first.hostname)
+        }
+        #expect(first.filesystems.map(\.mountPoint) == ["/", "/mnt/my models"])
+    }
+}

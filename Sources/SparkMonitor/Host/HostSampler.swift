@@ -51,6 +51,21 @@ public actor HostSampler: MetricSource {
     private var usersLoadedAt: Date?
     private let pageSize: UInt64
     private var hasPressure: Bool?
+    private var identities = ProcessIdentityCache()
+    private var pids: [Int32] = []
+    /// `/proc/[pid]/stat` of each live process, kept open and re-read with `pread`, which
+    /// saves an `open` and a `close` per process per sample. A dead process's file reads
+    /// nothing (ESRCH) and is closed; a reused pid is opened afresh.
+    private var statFiles: [Int32: Int32] = [:]
+    private var statFilesSeen: [Int32: Int32] = [:]
+    /// At most this many files are kept open; processes beyond it are opened each sample.
+    private let maxOpenStatFiles = 512
+    /// Filesystems (from `/proc/mounts` and `statvfs`) and the host name change slowly:
+    /// they are read again when this much time has passed since the last read.
+    private let slowRefreshInterval: TimeInterval
+    private var slowRefreshedAt: Date?
+    private var cachedFilesystems: [FilesystemSample] = []
+    private var cachedHostname = ""
 
     /// Creates a sampler.
     /// - Parameters:
@@ -58,10 +73,13 @@ public actor HostSampler: MetricSource {
     ///   - topProcessCount: how many processes each sample lists.
     ///   - clock: time source for snapshots.
     ///   - filesystemSize: how to size a mount point (default `statvfs` under `root`).
+    ///   - slowRefreshInterval: seconds between reads of the mount table, the filesystems'
+    ///     sizes and the host name (default 5; 0 reads them every sample).
     public init(
         root: String = "/", topProcessCount: Int = 10, clock: any SparkClock = SystemClock(),
-        filesystemSize: (@Sendable (String) -> FilesystemSize?)? = nil
+        filesystemSize: (@Sendable (String) -> FilesystemSize?)? = nil, slowRefreshInterval: TimeInterval = 5
     ) {
+        self.slowRefreshInterval = slowRefreshInterval
         let root = root.hasSuffix("/") ? String(root.dropLast()) : root
         self.root = root
         self.clock = clock
@@ -71,47 +89,121 @@ public actor HostSampler: MetricSource {
         self.filesystemSize = filesystemSize ?? { path in FilesystemSize.statvfs(root + path) }
     }
 
+    /// System-wide counter files read every sample, kept open and re-read with `pread`.
+    private var openFiles: [String: Int32] = [:]
+
+    deinit {
+        for fd in statFiles.values { close(fd) }
+        for fd in openFiles.values { close(fd) }
+    }
+
+    /// The text of a counter file under `root` read every sample (`/proc/stat`, meminfo…):
+    /// opened once, then re-read from offset 0 with `pread`; reopened if a read fails.
+    private func readKeptOpen(_ absolute: String) -> String? {
+        if let fd = openFiles[absolute] {
+            if let text = reader.readAll(ofOpenFile: fd) { return text }
+            close(fd)
+            openFiles[absolute] = nil
+        }
+        let fd = open(path(absolute), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard let text = reader.readAll(ofOpenFile: fd) else {
+            close(fd)
+            return nil
+        }
+        openFiles[absolute] = fd
+        return text
+    }
+
     private func path(_ absolute: String) -> String { root + absolute }
 
     /// Reads every counter once.
     public func snapshot() -> HostSnapshot {
         let time = clock.now
-        let stat = reader.read(path("/proc/stat")).flatMap(ProcStat.parse)
+        let stat = readKeptOpen("/proc/stat").flatMap(ProcStat.parse)
         var coreCount = stat?.cores.count ?? 0
         if coreCount == 0 { coreCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 
         var pressure: PressureReport?
         if hasPressure != false {
-            let cpu = reader.read(path("/proc/pressure/cpu")).flatMap(ProcParsers.pressure)
-            let memory = reader.read(path("/proc/pressure/memory")).flatMap(ProcParsers.pressure)
-            let io = reader.read(path("/proc/pressure/io")).flatMap(ProcParsers.pressure)
+            let cpu = readKeptOpen("/proc/pressure/cpu").flatMap(ProcParsers.pressure)
+            let memory = readKeptOpen("/proc/pressure/memory").flatMap(ProcParsers.pressure)
+            let io = readKeptOpen("/proc/pressure/io").flatMap(ProcParsers.pressure)
             if cpu != nil || memory != nil || io != nil {
                 pressure = PressureReport(cpu: cpu, memory: memory, io: io)
             }
             hasPressure = pressure != nil
         }
 
-        let filesystems = (reader.read(path("/proc/mounts")).map(ProcParsers.mounts) ?? []).compactMap { mount -> FilesystemSample? in
+        if let last = slowRefreshedAt, time >= last, time.timeIntervalSince(last) < slowRefreshInterval {
+            // Free space and mounts change slowly: reuse the last read.
+        } else {
+            cachedFilesystems = readFilesystems()
+            cachedHostname = hostname()
+            slowRefreshedAt = time
+        }
+
+        // Per process only /proc/PID/stat is read each sample; the owner is looked up once
+        // per process (see ProcessIdentityCache).
+        identities.beginSample()
+        reader.numericEntries(path("/proc"), into: &pids)
+        var processes: [ProcessRecord] = []
+        processes.reserveCapacity(pids.count)
+        statFilesSeen.removeAll(keepingCapacity: true)
+        for pid in pids {
+            guard let stat = readProcessStat(pid) else { continue }
+            let uid = identities.uid(pid: pid, startTime: stat.startTime, comm: stat.comm) { reader.owner(path("/proc/\(pid)/stat")) }
+            processes.append(ProcessRecord(stat: stat, uid: uid))
+        }
+        identities.evictUnseen()
+        // Close the files of processes that were not listed (or could not be read).
+        for (pid, fd) in statFiles where statFilesSeen[pid] == nil { close(fd) }
+        swap(&statFiles, &statFilesSeen)
+
+        return HostSnapshot(
+            time: time, hostname: cachedHostname, uptimeSeconds: readKeptOpen("/proc/uptime").flatMap(ProcParsers.uptime) ?? 0,
+            stat: stat, coreCount: coreCount,
+            load: readKeptOpen("/proc/loadavg").flatMap(ProcParsers.loadAverage) ?? LoadAverage(one: 0, five: 0, fifteen: 0),
+            pressure: pressure, memory: readKeptOpen("/proc/meminfo").map(ProcParsers.memory) ?? MemoryUsage(),
+            interfaces: readKeptOpen("/proc/net/dev").map(ProcParsers.networkDevices) ?? [],
+            disks: readKeptOpen("/proc/diskstats").map(ProcParsers.diskStats) ?? [],
+            filesystems: cachedFilesystems, processes: processes, pageSize: pageSize)
+    }
+
+    /// Reads and parses `/proc/[pid]/stat`, through the kept-open file when there is one.
+    /// Files that stay open are recorded in `statFilesSeen`.
+    private func readProcessStat(_ pid: Int32) -> ProcessStat? {
+        if let fd = statFiles[pid] {
+            if let parsed = reader.withContents(ofOpenFile: fd, ProcessStat.parse(bytes:)), let stat = parsed {
+                statFilesSeen[pid] = fd
+                return stat
+            }
+            // The process it belonged to is gone (the pid may be in use again): reopen.
+            close(fd)
+            statFiles[pid] = nil
+        }
+        let statPath = path("/proc/\(pid)/stat")
+        let fd = open(statPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard let parsed = reader.withContents(ofOpenFile: fd, ProcessStat.parse(bytes:)), let stat = parsed else {
+            close(fd)
+            return nil
+        }
+        if statFilesSeen.count < maxOpenStatFiles {
+            statFilesSeen[pid] = fd
+        } else {
+            close(fd)
+        }
+        return stat
+    }
+
+    private func readFilesystems() -> [FilesystemSample] {
+        (reader.read(path("/proc/mounts")).map(ProcParsers.mounts) ?? []).compactMap { mount -> FilesystemSample? in
             guard let size = filesystemSize(mount.mountPoint) else { return nil }
             return FilesystemSample(
                 mountPoint: mount.mountPoint, device: mount.device, fsType: mount.fsType, totalBytes: size.totalBytes,
                 freeBytes: size.freeBytes, availableBytes: size.availableBytes)
         }.sorted { $0.mountPoint < $1.mountPoint }
-
-        var processes: [ProcessRecord] = []
-        for pid in reader.numericEntries(path("/proc")) {
-            guard let (text, uid) = reader.readWithOwner(path("/proc/\(pid)/stat")), let stat = ProcessStat.parse(text) else { continue }
-            processes.append(ProcessRecord(stat: stat, uid: uid == UInt32.max ? nil : uid))
-        }
-
-        return HostSnapshot(
-            time: time, hostname: hostname(), uptimeSeconds: reader.read(path("/proc/uptime")).flatMap(ProcParsers.uptime) ?? 0,
-            stat: stat, coreCount: coreCount,
-            load: reader.read(path("/proc/loadavg")).flatMap(ProcParsers.loadAverage) ?? LoadAverage(one: 0, five: 0, fifteen: 0),
-            pressure: pressure, memory: reader.read(path("/proc/meminfo")).map(ProcParsers.memory) ?? MemoryUsage(),
-            interfaces: reader.read(path("/proc/net/dev")).map(ProcParsers.networkDevices) ?? [],
-            disks: reader.read(path("/proc/diskstats")).map(ProcParsers.diskStats) ?? [],
-            filesystems: filesystems, processes: processes, pageSize: pageSize)
     }
 
     /// Takes a snapshot and returns the sample computed against the previous one.
@@ -119,13 +211,26 @@ public actor HostSampler: MetricSource {
         let snapshot = snapshot()
         refreshUsersIfNeeded(snapshot)
         let users = self.users
-        return state.advance(to: snapshot, users: users) { [reader, root] pid in
-            guard let text = reader.read(root + "/proc/\(pid)/cmdline"), !text.isEmpty else { return nil }
-            // Byte by byte: NUL is one byte in UTF-8, and mapping Characters was the sampler's hot spot.
-            var command = String(decoding: text.utf8.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            while command.last == " " { command.removeLast() }
-            return command.isEmpty ? nil : command
+        let reader = self.reader, root = self.root
+        return state.advance(to: snapshot, users: users) { pid in
+            // Read once per process (pid, start time, comm), not every sample.
+            identities.command(pid: pid) {
+                reader.withContents(root + "/proc/\(pid)/cmdline", Self.commandLine) ?? nil
+            }
         }
+    }
+
+    /// A `cmdline` file's text: NUL separators become spaces, trailing ones dropped; nil
+    /// when empty. Byte by byte: NUL is one byte in UTF-8.
+    static func commandLine(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0 || bytes[end - 1] == 0x20 { end -= 1 }
+        guard end > 0 else { return nil }
+        let mapped = [UInt8](unsafeUninitializedCapacity: end) { out, count in
+            for i in 0..<end { out[i] = bytes[i] == 0 ? 0x20 : bytes[i] }
+            count = end
+        }
+        return String(decoding: mapped, as: UTF8.self)
     }
 
     private func hostname() -> String {

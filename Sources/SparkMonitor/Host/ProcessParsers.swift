@@ -21,27 +21,49 @@ public struct ProcessStat: Sendable, Equatable {
     /// `(` and the *last* `)`, because it may itself contain `)` and spaces.
     public static func parse(_ text: String) -> ProcessStat? {
         var text = text
-        return text.withUTF8 { bytes -> ProcessStat? in
-            guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
-                  let close = bytes.lastIndex(of: UInt8(ascii: ")")), close > open,
-                  let pid = parseUInt64(bytes, 0..<trimEnd(bytes, open))
-            else { return nil }
-            let comm = String(decoding: UnsafeBufferPointer(rebasing: bytes[(open + 1)..<close]), as: UTF8.self)
-            var line = FieldLine(bytes: bytes)
-            var position = close + 1
-            while position < bytes.count, bytes[position] != 0x0A {
-                while position < bytes.count, isBlank(bytes[position]) { position += 1 }
-                let start = position
-                while position < bytes.count, bytes[position] != 0x0A, !isBlank(bytes[position]) { position += 1 }
-                if position > start { line.fields.append(start..<position) }
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// ``parse(_:)`` on the file's bytes, without building a `String` of the whole file.
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> ProcessStat? {
+        guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
+              let close = bytes.lastIndex(of: UInt8(ascii: ")")), close > open,
+              let pid = parseUInt64(bytes, 0..<trimEnd(bytes, open))
+        else { return nil }
+        // Field numbers from proc(5), counted from 3 after the ")": 3 state, 4 ppid,
+        // 14 utime, 15 stime, 22 starttime, 24 rss. At least 22 fields must follow.
+        var state = 0..<0
+        var ppid: Int? = nil
+        var utime: UInt64? = nil, stime: UInt64? = nil, startTime: UInt64? = nil, rss: UInt64? = nil
+        var field = 0
+        var position = close + 1
+        let end = bytes.count
+        while position < end, bytes[position] != 0x0A {
+            while position < end, isBlank(bytes[position]) { position += 1 }
+            let start = position
+            while position < end, bytes[position] != 0x0A, !isBlank(bytes[position]) { position += 1 }
+            guard position > start else { continue }
+            switch field {
+            case 0: state = start..<position
+            case 1:
+                if bytes[start] == UInt8(ascii: "-") {
+                    ppid = parseUInt64(bytes, (start + 1)..<position).map { -Int(clamping: $0) }
+                } else {
+                    ppid = parseUInt64(bytes, start..<position).map { Int(clamping: $0) }
+                }
+            case 11: utime = parseUInt64(bytes, start..<position)
+            case 12: stime = parseUInt64(bytes, start..<position)
+            case 19: startTime = parseUInt64(bytes, start..<position)
+            case 21: rss = parseUInt64(bytes, start..<position)
+            default: break
             }
-            // Field numbers from proc(5): 3 state, 4 ppid, 14 utime, 15 stime, 22 starttime, 24 rss.
-            guard line.count >= 22 else { return nil }
-            return ProcessStat(
-                pid: Int32(clamping: pid), comm: comm, state: line.string(0), ppid: Int32(clamping: line.int(1) ?? 0),
-                utime: line.uint64(11) ?? 0, stime: line.uint64(12) ?? 0, startTime: line.uint64(19) ?? 0,
-                rssPages: line.uint64(21) ?? 0)
+            field += 1
         }
+        guard field >= 22 else { return nil }
+        return ProcessStat(
+            pid: Int32(clamping: pid), comm: String(decoding: UnsafeBufferPointer(rebasing: bytes[(open + 1)..<close]), as: UTF8.self),
+            state: String(decoding: UnsafeBufferPointer(rebasing: bytes[state]), as: UTF8.self), ppid: Int32(clamping: ppid ?? 0),
+            utime: utime ?? 0, stime: stime ?? 0, startTime: startTime ?? 0, rssPages: rss ?? 0)
     }
 
     private static func trimEnd(_ bytes: UnsafeBufferPointer<UInt8>, _ end: Int) -> Int {

@@ -7,10 +7,12 @@ import TerminalUI
 public enum AppView {
     @discardableResult
     public static func render(_ state: inout AppState, into buffer: inout Buffer) -> CursorPosition? {
-        buffer.clear()
         let layout = state.layout
         let t = state.theme
-        buffer.setStyle(buffer.area, t.text)
+        // Blank cells in the base text style: clear() and setStyle(area, t.text) in one pass.
+        var base = Cell.blank
+        base.apply(t.text)
+        buffer.clear(with: base)
         header(state, layout.header, &buffer)
         DashboardView.render(&state, layout: layout, buffer: &buffer)
         footer(state, layout.footer, &buffer)

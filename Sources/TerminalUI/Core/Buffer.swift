@@ -34,7 +34,13 @@ public struct Buffer: Hashable, Sendable {
 
     /// Resets every cell to blank.
     public mutating func clear() {
-        for i in cells.indices { cells[i] = .blank }
+        clear(with: .blank)
+    }
+
+    /// Sets every cell to `cell` (for example a blank with the screen's base style, which
+    /// is `clear()` followed by `setStyle(area, style)` in one pass).
+    public mutating func clear(with cell: Cell) {
+        cells.withUnsafeMutableBufferPointer { $0.update(repeating: cell) }
     }
 
     /// Resets the cells of `rect` to blank.
@@ -68,6 +74,12 @@ public struct Buffer: Hashable, Sendable {
     public mutating func setString(x: Int, y: Int, _ text: String, style: Style = .plain, maxWidth: Int? = nil) -> Int {
         guard y >= area.top, y < area.bottom else { return x }
         let limit = min(area.right, x + (maxWidth ?? Int.max / 2))
+        if DisplayWidth.isPrintableASCII(text) {
+            return setPrintableASCII(x: x, y: y, text, style: style, limit: limit)
+        }
+        if DisplayWidth.isStandaloneScalars(text) {
+            return setStandaloneScalars(x: x, y: y, text, style: style, limit: limit)
+        }
         var col = x
         for ch in text {
             let w = DisplayWidth.of(ch)
@@ -86,6 +98,54 @@ public struct Buffer: Hashable, Sendable {
                     cont.symbol = ""
                     cont.apply(style)
                     cells[index(col + 1, y)] = cont
+                }
+            }
+            col += w
+        }
+        return col
+    }
+
+    /// One-character strings of the printable ASCII characters (U+0020...U+007E), so the
+    /// ASCII path builds no `String` per cell.
+    private static let asciiSymbols: [String] = (0x20...0x7E).map { String(Character(Unicode.Scalar(UInt8($0)))) }
+
+    /// ``setString(x:y:_:style:maxWidth:)`` for text of printable ASCII only (every byte one
+    /// narrow cell), walking the UTF-8 bytes instead of Characters. Same cells as the
+    /// general path.
+    private mutating func setPrintableASCII(x: Int, y: Int, _ text: String, style: Style, limit: Int) -> Int {
+        var col = x
+        let symbols = Buffer.asciiSymbols
+        for byte in text.utf8 {
+            if col + 1 > limit { break }
+            if col >= area.left {
+                fixWideNeighbours(x: col, y: y, width: 1)
+                let i = index(col, y)
+                cells[i].symbol = symbols[Int(byte &- 0x20)]
+                cells[i].apply(style)
+            }
+            col += 1
+        }
+        return col
+    }
+
+    /// ``setString(x:y:_:style:maxWidth:)`` for text whose Characters are single scalars
+    /// (``DisplayWidth/isStandaloneScalars(_:)``: box drawing, bars, braille…), walking
+    /// scalars instead of Characters. Same cells as the general path.
+    private mutating func setStandaloneScalars(x: Int, y: Int, _ text: String, style: Style, limit: Int) -> Int {
+        var col = x
+        for scalar in text.unicodeScalars {
+            let w = DisplayWidth.of(scalar: scalar)
+            if w == 0 { continue }
+            if col + w > limit { break }
+            if col >= area.left {
+                fixWideNeighbours(x: col, y: y, width: w)
+                let i = index(col, y)
+                let v = scalar.value
+                cells[i].symbol = v >= 0x20 && v < 0x7F ? Buffer.asciiSymbols[Int(v - 0x20)] : String(scalar)
+                cells[i].apply(style)
+                if w == 2 {
+                    cells[i + 1].symbol = ""
+                    cells[i + 1].apply(style)
                 }
             }
             col += w

@@ -43,8 +43,40 @@ public enum DisplayWidth {
         return 1
     }
 
+    /// True when every byte of `s` is printable ASCII (U+0020...U+007E): one grapheme and
+    /// one column per byte.
+    @inlinable
+    public static func isPrintableASCII(_ s: String) -> Bool {
+        for byte in s.utf8 where byte &- 0x20 >= 0x5F { return false }
+        return true
+    }
+
+    /// True for scalars that always form a grapheme cluster of their own (none of them
+    /// extends or joins a cluster, and none of them is extended here because every scalar
+    /// of the string is checked): Latin below the combining marks, general punctuation
+    /// U+2010...U+2027, arrows, box drawing, block elements, geometric shapes up to U+25FC,
+    /// supplemental arrows-A and braille. CR LF is one cluster but both are zero-width.
+    @inline(__always)
+    static func isStandalone(_ v: UInt32) -> Bool {
+        v < 0x300 || (0x2010...0x2027).contains(v) || (0x2190...0x21FF).contains(v) || (0x2500...0x25FC).contains(v)
+            || (0x27F0...0x27FF).contains(v) || (0x2800...0x28FF).contains(v)
+    }
+
+    /// True when every scalar of `s` is ``isStandalone(_:)``: its Characters are its scalars,
+    /// each as wide as ``of(scalar:)`` says.
+    public static func isStandaloneScalars(_ s: String) -> Bool {
+        for scalar in s.unicodeScalars where !isStandalone(scalar.value) { return false }
+        return true
+    }
+
     /// Width of a whole string.
     public static func of(_ s: String) -> Int {
+        if isPrintableASCII(s) { return s.utf8.count }
+        if isStandaloneScalars(s) {
+            var w = 0
+            for scalar in s.unicodeScalars { w += of(scalar: scalar) }
+            return w
+        }
         var w = 0
         for ch in s { w += of(ch) }
         return w
@@ -52,6 +84,11 @@ public enum DisplayWidth {
 
     /// The longest prefix of `s` that fits in `columns`, and its width.
     public static func prefix(_ s: String, fitting columns: Int) -> (String, Int) {
+        if isPrintableASCII(s) {
+            let n = max(0, min(columns, s.utf8.count))
+            if n == s.utf8.count { return (s, n) }
+            return (String(s.utf8.prefix(n))!, n)
+        }
         var w = 0
         var end = s.startIndex
         for idx in s.indices {
