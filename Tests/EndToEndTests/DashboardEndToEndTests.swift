@@ -40,7 +40,7 @@ import Testing
         try t.tmux(["resize-window", "-x", "80", "-y", "24"])
         let small = try t.waitFor("the 80x24 layout") { lines in
             lines.count == 24 && lines[0].contains("SparkPlug") && lines.contains { $0.contains("7 Processes") }
-                && lines[23].contains("q quit") || lines[23].contains("quit")
+                && lines[23].contains("? help") && lines[23].contains("q quit")
         }
         #expect(small.contains { $0.contains("1 CPU") })
         #expect(small.contains { $0.contains("5 GPU") })

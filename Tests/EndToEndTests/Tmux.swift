@@ -84,7 +84,9 @@ final class TmuxSession: @unchecked Sendable {
 
     /// The visible screen as lines.
     func screen() throws -> [String] {
-        try tmux(["capture-pane", "-p"]).components(separatedBy: "\n")
+        var lines = try tmux(["capture-pane", "-p"]).components(separatedBy: "\n")
+        if lines.last == "" { lines.removeLast() }  // the output ends with a newline
+        return lines
     }
 
     func send(_ keys: String...) throws { try tmux(["send-keys"] + keys) }

@@ -65,15 +65,16 @@ public enum AppView {
     static func footer(_ state: AppState, _ area: Rect, _ buf: inout Buffer) {
         let t = state.theme
         buf.setStyle(area, t.footer)
-        var spans: [Span] = []
+        var x = area.x
         if let status = state.status {
-            spans.append(Span(" \(status) ", style: t.footer.fg(t.accent).bold))
-            spans.append(Span("│", style: t.footer.dim))
+            let text = " \(DisplayWidth.truncate(status, to: max(0, area.width / 2))) "
+            x = buf.setString(x: x, y: area.y, text, style: t.footer.fg(t.accent).bold, maxWidth: area.width)
+            x = buf.setString(x: x, y: area.y, "│", style: t.footer.dim, maxWidth: area.right - x)
         }
-        for (keys, label) in KeyMap.footer {
-            spans.append(Span(" \(keys)", style: t.footer.fg(t.accent).bold))
-            spans.append(Span(" \(label) ", style: t.footer))
-        }
-        buf.setLine(x: area.x, y: area.y, Line(spans), maxWidth: area.width)
+        // Hints that do not fit are dropped from the middle: "? help" and "q quit" always stay.
+        var hints = KeyMap.footer.map { Line([Span(" \($0.keys)", style: t.footer.fg(t.accent).bold), Span(" \($0.label) ", style: t.footer)]) }
+        let room = area.right - x
+        while hints.count > 2, hints.reduce(0, { $0 + $1.width }) > room { hints.remove(at: hints.count - 3) }
+        for hint in hints { x = buf.setLine(x: x, y: area.y, hint, maxWidth: area.right - x) }
     }
 }

@@ -153,7 +153,7 @@ extension AppState {
             focus = panel
             if panel == .processes, let area = l.panels[.processes] {
                 let table = DashboardView.processTable(self)
-                if let row = table.row(atY: m.y, area: area, state: processTable) {
+                if let row = table.row(atY: m.y, area: area.inset(by: 1), state: processTable) {
                     selectProcess { $0.select(row, rowCount: $1) }
                 }
             }

@@ -57,9 +57,10 @@ public enum DashboardView {
         let host = s.host
         let rows = Layout.vertical([.fill(1), .length(1)]).split(area)
         let perCore = host.cpu?.perCorePercent ?? []
-        let coreColumnWidth = 15
         let coreColumns = perCore.isEmpty ? 0 : min(4, (perCore.count + rows[0].height - 1) / max(1, rows[0].height))
         let showCores = area.width >= 48 && coreColumns > 0
+        // Per-core meters take about a third of the panel, 14 to 40 columns each.
+        let coreColumnWidth = coreColumns == 0 ? 0 : min(40, max(14, area.width * 35 / 100 / coreColumns))
         let coresWidth = showCores ? min(coreColumns * coreColumnWidth, area.width / 2) : 0
         let cols = Layout.horizontal([.fill(1), .length(coresWidth)], spacing: showCores ? 1 : 0).split(rows[0])
 
@@ -108,7 +109,7 @@ public enum DashboardView {
             for d in 0..<height { canvas.set(dotX: startX + i, dotY: canvas.dotHeight - 1 - d, style: style) }
         }
         buffer.render(canvas, in: area)
-        if let max, area.width >= 8 {
+        if let max, area.width >= 8, area.height >= 4 {
             buffer.setString(x: area.x, y: area.y, Format.percent(max).replacingOccurrences(of: ".0", with: ""), style: theme.dim)
         }
     }
@@ -177,8 +178,14 @@ public enum DashboardView {
         let tx = ifaces.reduce(0.0) { $0 + ($1.txBytesPerSecond ?? 0) }
         twoSeries(state, area, &buf, ("rx", rx, state.history.netRxBytesPerSecond.elements), ("tx", tx, state.history.netTxBytesPerSecond.elements),
                   details: ifaces.map { i in
-                      Line([Span(DisplayWidth.truncate(i.name, to: 8).padding(toLength: 9, withPad: " ", startingAt: 0), style: state.theme.dim),
-                            Span("↓\(Format.pad(Format.rate(i.rxBytesPerSecond), 8)) ↑\(Format.pad(Format.rate(i.txBytesPerSecond), 8))", style: state.theme.text)])
+                      // Wide panels align columns; narrow ones keep both rates visible.
+                      let wide = area.width >= 28
+                      let name = DisplayWidth.truncate(i.name, to: wide ? 8 : 6)
+                      let rates = wide
+                          ? "↓\(Format.pad(Format.rate(i.rxBytesPerSecond), 8)) ↑\(Format.pad(Format.rate(i.txBytesPerSecond), 8))"
+                          : "↓\(Format.rate(i.rxBytesPerSecond)) ↑\(Format.rate(i.txBytesPerSecond))"
+                      return Line([Span(name.padding(toLength: wide ? 9 : name.count + 1, withPad: " ", startingAt: 0), style: state.theme.dim),
+                                   Span(rates, style: state.theme.text)])
                   })
     }
 
@@ -233,7 +240,7 @@ public enum DashboardView {
         guard !s.gpu.devices.isEmpty else {
             let msg = s.gpu.message ?? "no NVIDIA GPU found"
             buf.render(Paragraph([Line(msg, style: t.dim),
-                                  Line("NVML (libnvidia-ml.so.1) and nvidia-smi were not found", style: t.dim)]), in: area)
+                                  Line("(no NVML driver library, no nvidia-smi)", style: t.dim)]), in: area)
             return
         }
         var y = area.y
@@ -311,15 +318,21 @@ public enum DashboardView {
                 continue
             }
             if y < area.bottom {
-                let run = e.requestsRunning.map { String(format: "%.0f", $0) } ?? "—"
-                let wait = e.requestsWaiting.map { String(format: "%.0f", $0) } ?? "—"
-                buf.setLine(x: area.x, y: y, Line([Span("req ", style: t.dim), Span("\(run) running  \(wait) waiting", style: t.text)]), maxWidth: area.width)
+                let run = e.requestsRunning.map { String(Int($0)) } ?? "—"
+                let wait = e.requestsWaiting.map { String(Int($0)) } ?? "—"
+                buf.setLine(x: area.x, y: y, Line([Span("run ", style: t.dim), Span(run, style: t.text),
+                                                   Span("  wait ", style: t.dim), Span(wait, style: t.text)]), maxWidth: area.width)
                 y += 1
             }
+            // Generation and prompt rates share a row when it is wide enough.
+            let gen = [Span("gen ", style: t.dim), Span(Format.tokens(e.generationTokensPerSecond), style: t.text)]
+            let prompt = [Span("in ", style: t.dim), Span(Format.tokens(e.promptTokensPerSecond), style: t.text)]
             if y < area.bottom {
-                buf.setLine(x: area.x, y: y, Line([Span("gen ", style: t.dim), Span(Format.tokens(e.generationTokensPerSecond), style: t.text),
-                                                   Span("  prompt ", style: t.dim), Span(Format.tokens(e.promptTokensPerSecond), style: t.text)]),
-                            maxWidth: area.width)
+                if Line(gen + [Span("  ")] + prompt).width <= area.width {
+                    buf.setLine(x: area.x, y: y, Line(gen + [Span("  ")] + prompt), maxWidth: area.width)
+                } else {
+                    buf.setLine(x: area.x, y: y, Line(gen), maxWidth: area.width)
+                }
                 y += 1
             }
             if y < area.bottom, let kv = e.kvCacheUsagePercent {

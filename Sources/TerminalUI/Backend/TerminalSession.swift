@@ -241,7 +241,10 @@ public final class TerminalSession: @unchecked Sendable {
         ignoreNextContinue = true
         // SIGSTOP cannot be caught or ignored, so this stops the process whatever the
         // SIGTSTP disposition is; the shell sees a stopped job and `fg` sends SIGCONT.
-        kill(getpid(), SIGSTOP)
+        // raise() sends it to this thread: with kill(getpid()) the kernel may hand a
+        // process-directed signal to another thread, and this one would run on and
+        // re-enter full-screen mode before the process actually stops.
+        raise(SIGSTOP)
         _ = enterLocked()
         lock.unlock()
         continuation.yield(.resumed)
