@@ -207,7 +207,7 @@ public enum DashboardView {
     static func twoSeries(_ state: AppState, _ area: Rect, _ buf: inout Buffer,
                           _ a: (String, Double, [Double]), _ b: (String, Double, [Double]), details: [Line]) {
         let t = state.theme
-        let sparkHeight = max(1, min(3, (area.height - 2 - min(details.count, 3)) / 2))
+        let sparkHeight = max(1, min(6, (area.height - min(details.count, 3)) / 2))
         var y = area.y
         for (label, value, series) in [a, b] {
             guard y < area.bottom else { return }
