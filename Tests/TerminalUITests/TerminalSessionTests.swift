@@ -52,7 +52,7 @@ import Testing
         let slave: Int32
         init?() {
             // posix_openpt/ptsname are not imported by Glibc; the Linux ioctls do the same.
-            let m = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+            let m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)  // CLOEXEC: a child spawned by a parallel test must not keep the pty open
             guard m >= 0 else { return nil }
             var unlock: Int32 = 0
             var number: UInt32 = 0
@@ -61,7 +61,7 @@ import Testing
                 Glibc.close(m)
                 return nil
             }
-            let s = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+            let s = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY | O_CLOEXEC)
             guard s >= 0 else {
                 Glibc.close(m)
                 return nil
