@@ -18,18 +18,14 @@ struct DashboardCommand: AsyncParsableCommand {
     var interval: Double?
 
     func run() async throws {
-        var config = try CLIError.wrap { try global.load() }
-        if let interval { try CLIError.wrap { try ConfigurationLoader.applyFlag("monitor.interval=\(interval)", to: &config) } }
-        let monitor = Monitor(
-            endpoints: config.endpoints.map { InferenceEndpoint(name: $0.name, url: $0.url) },
-            interval: .milliseconds(Int(config.monitorInterval * 1000)),
-            topProcessCount: config.monitorProcesses)
+        let config = try global.load(interval: interval)
+        let monitor = config.makeMonitor()
 
         let session: TerminalSession
         do {
             session = try TerminalSession(options: TerminalOptions(mouse: config.mouse))
         } catch let error as TerminalError {
-            throw ValidationError("\(error). The dashboard needs an interactive terminal; for scripts use `sparkplug monitor --json`.")
+            throw CLIError(description: "\(error). The dashboard needs an interactive terminal; for scripts use `sparkplug monitor --json`.")
         }
         let state = AppState(width: session.size.width, height: session.size.height, theme: .named(config.theme),
                              interval: config.monitorInterval, hasInferenceEndpoints: !config.endpoints.isEmpty)
@@ -70,12 +66,8 @@ struct MonitorCommand: AsyncParsableCommand {
     var count: Int?
 
     func run() async throws {
-        var config = try CLIError.wrap { try global.load() }
-        if let interval { try CLIError.wrap { try ConfigurationLoader.applyFlag("monitor.interval=\(interval)", to: &config) } }
-        let monitor = Monitor(
-            endpoints: config.endpoints.map { InferenceEndpoint(name: $0.name, url: $0.url) },
-            interval: .milliseconds(Int(config.monitorInterval * 1000)),
-            topProcessCount: config.monitorProcesses)
+        let config = try global.load(interval: interval)
+        let monitor = config.makeMonitor()
         let encoder = MetricSample.jsonEncoder(pretty: pretty && once)
 
         func emit(_ s: MetricSample) throws {
@@ -116,3 +108,24 @@ struct MonitorCommand: AsyncParsableCommand {
     }
 }
 
+
+extension GlobalOptions {
+    /// The configuration with an `--interval` flag applied on top, errors made readable.
+    func load(interval: Double?) throws -> Configuration {
+        try CLIError.wrap {
+            var config = try load()
+            if let interval { try ConfigurationLoader.applyFlag("monitor.interval=\(interval)", to: &config) }
+            return config
+        }
+    }
+}
+
+extension Configuration {
+    /// The metric sampler this configuration describes.
+    func makeMonitor() -> Monitor {
+        Monitor(
+            endpoints: endpoints.map { InferenceEndpoint(name: $0.name, url: $0.url) },
+            interval: .milliseconds(Int(monitorInterval * 1000)),
+            topProcessCount: monitorProcesses)
+    }
+}

@@ -77,13 +77,17 @@ struct ConfigCommand: ParsableCommand {
     }
 }
 
-/// Turns our errors into a clean one-line message and exit code 2 (no stack of Swift types).
-enum CLIError {
+/// A user-facing failure: ArgumentParser prints `Error: <description>` and exits 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+
+    /// Runs `body`, turning a configuration error into a one-line message that names the
+    /// file, line and key (no usage text: the command line was fine, the settings were not).
     static func wrap<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let e as ConfigurationError {
-            throw ValidationError("configuration error: \(e)")
+            throw CLIError(description: "configuration error: \(e)")
         }
     }
 }

@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func randomLayoutsNeverOverlapOrOverflow() {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SeededRandom(seed: 7)
         for _ in 0..<500 {
             let n = Int.random(in: 0...5, using: &rng)
             let constraints: [Constraint] = (0..<n).map { _ in
@@ -99,15 +99,3 @@ import Testing
     }
 }
 
-/// A small deterministic random generator (SplitMix64) for property-style tests.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

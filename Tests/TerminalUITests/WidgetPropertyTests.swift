@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func widgetsStayInsideTheirArea() {
-        var rng = SeededGenerator(seed: 42)
+        var rng = SeededRandom(seed: 42)
         let bufferArea = Rect(x: 3, y: 2, width: 24, height: 12)
         for (name, draw) in WidgetPropertyTests.widgets() {
             for _ in 0..<150 {
