@@ -110,4 +110,24 @@ import Testing
         #expect(lines[22].hasPrefix("╰"))
         #expect(lines[0].contains("Processes (zoomed)"))
     }
+
+    @Test func eightGPUsGetOneRowEach() {
+        var state = AppFixtures.state(width: 160, height: 40)
+        var sample = AppFixtures.sample()
+        sample.gpu = GPUReport(source: .nvml, devices: (0..<8).map { i in
+            GPUSample(index: i, name: "NVIDIA H100 80GB HBM3", uuid: "GPU-\(i)", utilizationPercent: Double(i) * 12.5,
+                      memoryUsedBytes: UInt64(i + 1) << 33, memoryTotalBytes: 80 << 30, temperatureCelsius: 40 + Double(i),
+                      powerDrawWatts: 100 + Double(i) * 50)
+        })
+        _ = state.reduce(.sampled(sample))
+        let lines = Self.render(&state).lines
+        let gpu = state.layout.panels[.gpu]!
+        let rows = lines[(gpu.y + 1)..<(gpu.y + 9)].map { line -> String in
+            let chars = Array(line)
+            return String(chars[(gpu.x + 1)..<(gpu.right - 1)])
+        }
+        #expect(rows[0].hasPrefix("0 ") && rows[0].contains("0.0%") && rows[0].contains("mem 10.0%"))
+        #expect(rows[7].hasPrefix("7 ") && rows[7].contains("87.5%") && rows[7].contains("mem 80.0%"))
+        #expect(rows.allSatisfy { $0.contains("°C") && $0.trimmingCharacters(in: .whitespaces).hasSuffix("W") }, "\(rows)")
+    }
 }

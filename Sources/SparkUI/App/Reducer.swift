@@ -27,7 +27,7 @@ extension AppState {
         }
     }
 
-    var layout: DashboardLayout { DashboardLayout(width: width, height: height, zoomed: zoomed) }
+    var layout: DashboardLayout { DashboardLayout(width: width, height: height, zoomed: zoomed, gpuCount: sample?.gpu.devices.count ?? 0) }
 
     /// Rows of the process table that fit on screen (for paging).
     var processPageSize: Int { max(1, (layout.panels[.processes]?.height ?? 10) - 3) }

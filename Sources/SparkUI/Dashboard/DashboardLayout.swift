@@ -8,7 +8,8 @@ public struct DashboardLayout: Sendable, Equatable {
     public var footer: Rect
     public var panels: [Panel: Rect]
 
-    public init(width: Int, height: Int, zoomed: Panel?) {
+    /// `gpuCount` grows the middle band so every GPU gets at least a row.
+    public init(width: Int, height: Int, zoomed: Panel?, gpuCount: Int = 0) {
         let full = Rect(x: 0, y: 0, width: width, height: height)
         let rows = Layout.vertical([.length(1), .fill(1), .length(1)]).split(full)
         header = rows[0]
@@ -21,7 +22,7 @@ public struct DashboardLayout: Sendable, Equatable {
         }
         let h = body.height
         let top = min(16, max(6, h * 30 / 100))
-        let mid = min(14, max(6, h * 26 / 100))
+        let mid = min(max(14, h / 2), max(6, h * 26 / 100, gpuCount + 2))
         let bands = Layout.vertical([.length(top), .length(mid), .fill(1)]).split(body)
         let topCols = Layout.horizontal([.percentage(60), .fill(1)]).split(bands[0])
         panels[.cpu] = topCols[0]

@@ -243,6 +243,10 @@ public enum DashboardView {
                                   Line("(no NVML driver library, no nvidia-smi)", style: t.dim)]), in: area)
             return
         }
+        // Several GPUs that would not fit in detail get one row each, so a DGX's eight are all visible.
+        if s.gpu.devices.count > 1 && area.height < s.gpu.devices.count * 4 {
+            return gpuRows(s.gpu.devices, state, area, &buf)
+        }
         var y = area.y
         for g in s.gpu.devices {
             guard y < area.bottom else { break }
@@ -283,6 +287,25 @@ public enum DashboardView {
                 buf.setString(x: area.right - mem.count, y: y, mem, style: t.text)
                 y += 1
             }
+        }
+    }
+
+    /// One row per GPU: index, utilization meter, memory, temperature and power.
+    static func gpuRows(_ devices: [GPUSample], _ state: AppState, _ area: Rect, _ buf: inout Buffer) {
+        let t = state.theme
+        for (i, g) in devices.enumerated() {
+            let y = area.y + i
+            guard y < area.bottom else { break }
+            let memPct = g.memoryUsedPercent ?? 0
+            var tail = [Span(" mem ", style: t.dim), Span(Format.pad(Format.percent(memPct), 5), style: t.levelStyle(memPct))]
+            if area.width >= 34, let temp = g.temperatureCelsius {
+                tail += [Span(" \(Int(temp.rounded()))°C", style: t.levelStyle(temp))]
+            }
+            if area.width >= 38, let p = g.powerDrawWatts { tail += [Span(" \(Int(p.rounded()))W", style: t.text)] }
+            let tailLine = Line(tail)
+            let meterWidth = max(0, area.width - tailLine.width)
+            meter(label: "\(g.index) ", percent: g.utilizationPercent ?? 0, area: Rect(x: area.x, y: y, width: meterWidth, height: 1), theme: t, buffer: &buf)
+            buf.setLine(x: area.x + meterWidth, y: y, tailLine, maxWidth: area.width - meterWidth)
         }
     }
 
