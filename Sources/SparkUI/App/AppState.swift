@@ -140,7 +140,10 @@ public struct AppState: Sendable {
     public var breadcrumbs: [String] {
         var crumbs = [screen.title, focus.title]
         if focus == .processes, let p = selectedProcess {
-            let name = p.command.split(separator: " ").first.map { String($0.split(separator: "/").last ?? $0) } ?? p.command
+            // "/usr/bin/python3 train.py" reads as "python3"; a kernel thread's name stays whole.
+            let first = p.command.split(separator: " ").first.map(String.init) ?? p.command
+            let name = first.hasPrefix("/") || first.hasPrefix(".")
+                ? String(first.split(separator: "/").last ?? Substring(first)) : first
             crumbs.append("\(p.pid) \(DisplayWidth.truncate(name, to: 32))")
         }
         if zoomed != nil { crumbs[1] += " (zoomed)" }
