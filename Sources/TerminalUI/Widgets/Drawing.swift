@@ -7,6 +7,20 @@ extension Buffer {
     mutating func put(_ text: String, x: Int, y: Int, style: Style = .plain, clip: Rect) -> Int {
         var col = x
         guard y >= clip.top, y < clip.bottom else { return x + DisplayWidth.of(text) }
+        if DisplayWidth.isPrintableASCII(text) || DisplayWidth.isStandaloneScalars(text) {
+            // Each scalar is its own grapheme: write them as cells directly, the same
+            // cells as the per-Character path below.
+            let packed = PackedStyle(style)
+            for scalar in text.unicodeScalars {
+                let w = DisplayWidth.of(scalar: scalar)
+                if w == 0 { continue }
+                if col >= clip.left, col + w <= clip.right {
+                    putScalar(scalar.value, width: w, x: col, y: y, packed: packed)
+                }
+                col += w
+            }
+            return col
+        }
         for ch in text {
             let w = DisplayWidth.of(ch)
             if w == 0 { continue }
