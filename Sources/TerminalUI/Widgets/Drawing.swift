@@ -62,7 +62,11 @@ extension Buffer {
 extension Line {
     /// This line cut to `columns`, ending in "…" when it had to be cut.
     func truncated(to columns: Int) -> Line {
-        if width <= columns { return self }
+        var total = 0
+        for span in spans where total <= columns {
+            total += DisplayWidth.width(of: span.text, cappedAt: columns - total)
+        }
+        if total <= columns { return self }
         guard columns > 0 else { return Line([], alignment: alignment) }
         var out: [Span] = []
         var left = columns - 1
@@ -72,7 +76,7 @@ extension Line {
             let (head, w) = DisplayWidth.prefix(span.text, fitting: left)
             if !head.isEmpty { out.append(Span(head, style: span.style)) }
             left -= w
-            if w < DisplayWidth.of(span.text) { break }
+            if DisplayWidth.width(of: span.text, cappedAt: w) > w { break }
         }
         out.append(Span("…", style: lastStyle))
         return Line(out, alignment: alignment)
