@@ -46,7 +46,10 @@ public actor InferenceScraper: MetricSource {
     /// The endpoints, in the order samples are returned.
     public let endpoints: [InferenceEndpoint]
     private var states: [EndpointState]
-    private let client: HTTPClient
+    /// The client passed to `init`; nil uses `scrapeHTTPClient`, created on first use so a
+    /// dashboard without endpoints starts no HTTP client or event-loop threads.
+    private let injectedClient: HTTPClient?
+    private var client: HTTPClient { injectedClient ?? scrapeHTTPClient }
     private let timeout: Duration
     private let clock: any SparkClock
 
@@ -64,7 +67,7 @@ public actor InferenceScraper: MetricSource {
     ) {
         self.endpoints = endpoints
         states = endpoints.map { _ in EndpointState() }
-        self.client = client ?? scrapeHTTPClient
+        self.injectedClient = client
         self.timeout = timeout
         self.clock = clock
     }
@@ -74,8 +77,10 @@ public actor InferenceScraper: MetricSource {
         let now = clock.now
         let due = endpoints.indices.filter { states[$0].backoff.shouldAttempt(at: now) }
         var results: [Int: Result<String, ScrapeError>] = [:]
+        let client = due.isEmpty ? nil : self.client
         await withTaskGroup(of: (Int, Result<String, ScrapeError>).self) { group in
             for index in due {
+                guard let client else { break }
                 let url = endpoints[index].metricsURL
                 group.addTask { [client, timeout] in (index, await Self.fetch(url, client: client, timeout: timeout)) }
             }

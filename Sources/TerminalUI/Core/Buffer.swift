@@ -62,8 +62,9 @@ public struct Buffer: Hashable, Sendable {
     public mutating func setStyle(_ rect: Rect, _ style: Style) {
         let r = rect.intersection(area)
         guard !r.isEmpty else { return }
+        let packed = PackedStyle(style)
         for y in r.top..<r.bottom {
-            for x in r.left..<r.right { cells[index(x, y)].apply(style) }
+            for x in r.left..<r.right { packed.apply(to: &cells[index(x, y)]) }
         }
     }
 
@@ -105,23 +106,19 @@ public struct Buffer: Hashable, Sendable {
         return col
     }
 
-    /// One-character strings of the printable ASCII characters (U+0020...U+007E), so the
-    /// ASCII path builds no `String` per cell.
-    private static let asciiSymbols: [String] = (0x20...0x7E).map { String(Character(Unicode.Scalar(UInt8($0)))) }
-
     /// ``setString(x:y:_:style:maxWidth:)`` for text of printable ASCII only (every byte one
     /// narrow cell), walking the UTF-8 bytes instead of Characters. Same cells as the
     /// general path.
     private mutating func setPrintableASCII(x: Int, y: Int, _ text: String, style: Style, limit: Int) -> Int {
         var col = x
-        let symbols = Buffer.asciiSymbols
+        let packed = PackedStyle(style)
         for byte in text.utf8 {
             if col + 1 > limit { break }
             if col >= area.left {
                 fixWideNeighbours(x: col, y: y, width: 1)
                 let i = index(col, y)
-                cells[i].symbol = symbols[Int(byte &- 0x20)]
-                cells[i].apply(style)
+                cells[i].code = UInt32(byte)
+                packed.apply(to: &cells[i])
             }
             col += 1
         }
@@ -133,6 +130,7 @@ public struct Buffer: Hashable, Sendable {
     /// scalars instead of Characters. Same cells as the general path.
     private mutating func setStandaloneScalars(x: Int, y: Int, _ text: String, style: Style, limit: Int) -> Int {
         var col = x
+        let packed = PackedStyle(style)
         for scalar in text.unicodeScalars {
             let w = DisplayWidth.of(scalar: scalar)
             if w == 0 { continue }
@@ -140,17 +138,30 @@ public struct Buffer: Hashable, Sendable {
             if col >= area.left {
                 fixWideNeighbours(x: col, y: y, width: w)
                 let i = index(col, y)
-                let v = scalar.value
-                cells[i].symbol = v >= 0x20 && v < 0x7F ? Buffer.asciiSymbols[Int(v - 0x20)] : String(scalar)
-                cells[i].apply(style)
+                cells[i].code = scalar.value
+                packed.apply(to: &cells[i])
                 if w == 2 {
-                    cells[i + 1].symbol = ""
-                    cells[i + 1].apply(style)
+                    cells[i + 1].code = Cell.emptyCode
+                    packed.apply(to: &cells[i + 1])
                 }
             }
             col += w
         }
         return col
+    }
+
+    /// `setString(x: x, y: y, String(scalar), style: style, maxWidth: width)` for a scalar
+    /// that is a grapheme of its own and `width` (1 or 2) columns wide.
+    mutating func putScalar(_ value: UInt32, width w: Int, x: Int, y: Int, packed: PackedStyle) {
+        guard y >= area.top, y < area.bottom, x + w <= area.right, x >= area.left else { return }
+        fixWideNeighbours(x: x, y: y, width: w)
+        let i = index(x, y)
+        cells[i].code = value
+        packed.apply(to: &cells[i])
+        if w == 2 {
+            cells[i + 1].code = Cell.emptyCode
+            packed.apply(to: &cells[i + 1])
+        }
     }
 
     /// Writes a line of spans; returns the column after the last one written.
@@ -170,12 +181,12 @@ public struct Buffer: Hashable, Sendable {
     private mutating func fixWideNeighbours(x: Int, y: Int, width w: Int) {
         // Overwriting the continuation half of a wide glyph on our left.
         if cells[index(x, y)].isContinuation, x > area.left {
-            cells[index(x - 1, y)].symbol = " "
+            cells[index(x - 1, y)].code = 0x20
         }
         // Overwriting the lead half of a wide glyph whose continuation lies past our end.
         let after = x + w
         if after < area.right, cells[index(after, y)].isContinuation {
-            cells[index(after, y)].symbol = " "
+            cells[index(after, y)].code = 0x20
         }
     }
 

@@ -82,12 +82,51 @@ public enum DisplayWidth {
         return w
     }
 
+    /// `of(s)` when that is at most `limit`, otherwise some value above `limit`: reads `s`
+    /// only as far as it takes to tell whether it fits in `limit` columns (a process's
+    /// command line can be many kilobytes).
+    public static func width(of s: String, cappedAt limit: Int) -> Int {
+        var w = 0
+        var ascii = true
+        for byte in s.utf8 {
+            if byte &- 0x20 >= 0x5F {
+                ascii = false
+                break
+            }
+            w += 1
+            if w > limit { return w }
+        }
+        if ascii { return w }
+        w = 0
+        for ch in s {
+            w += of(ch)
+            if w > limit { return w }
+        }
+        return w
+    }
+
     /// The longest prefix of `s` that fits in `columns`, and its width.
     public static func prefix(_ s: String, fitting columns: Int) -> (String, Int) {
-        if isPrintableASCII(s) {
-            let n = max(0, min(columns, s.utf8.count))
-            if n == s.utf8.count { return (s, n) }
-            return (String(s.utf8.prefix(n))!, n)
+        // Printable ASCII up to `columns` bytes, followed by nothing or by another printable
+        // ASCII byte (which cannot extend the last grapheme and starts one that does not
+        // fit; a zero-width control there would belong to the prefix): that many bytes.
+        let n = max(0, columns)
+        var count = 0
+        var asciiPrefix = true
+        for byte in s.utf8 {
+            if count == n {
+                asciiPrefix = byte &- 0x20 < 0x5F
+                break
+            }
+            if byte &- 0x20 >= 0x5F {
+                asciiPrefix = false
+                break
+            }
+            count += 1
+        }
+        if asciiPrefix {
+            if count == s.utf8.count { return (s, count) }
+            return (String(s.utf8.prefix(count))!, count)
         }
         var w = 0
         var end = s.startIndex
@@ -103,7 +142,7 @@ public enum DisplayWidth {
     /// `s` cut to `columns`, with an ellipsis when it had to be cut.
     public static func truncate(_ s: String, to columns: Int) -> String {
         guard columns > 0 else { return "" }
-        if of(s) <= columns { return s }
+        if width(of: s, cappedAt: columns) <= columns { return s }
         let (head, _) = prefix(s, fitting: columns - 1)
         return head + "…"
     }

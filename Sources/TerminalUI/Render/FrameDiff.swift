@@ -1,3 +1,5 @@
+import Foundation
+
 /// The bytes that turn the terminal showing one buffer into the terminal showing the next.
 ///
 /// A frame is rendered by ``FrameDiff/render(from:to:mode:)``:
@@ -64,57 +66,18 @@ public enum FrameDiff {
         let area = next.area
         let width = area.width
         var dirty = [Bool](repeating: false, count: width)
-        for y in area.top..<area.bottom {
-            let rowStart = (y - area.top) * width
-            var any = false
-            for i in 0..<width {
-                let d = next.cells[rowStart + i] != base.cells[rowStart + i]
-                dirty[i] = d
-                any = any || d
-            }
-            guard any else { continue }
-            // Right to left so a mark can cascade: a changed continuation redraws its lead;
-            // a cell that used to be a continuation redraws what is now to its left.
-            for i in stride(from: width - 1, through: 1, by: -1) where dirty[i] {
-                if next.cells[rowStart + i].isContinuation || base.cells[rowStart + i].isContinuation {
-                    dirty[i - 1] = true
-                }
-            }
-            // Left to right: a cell that used to be a wide lead redraws its old right half.
-            for i in 0..<(width - 1) where dirty[i] {
-                if base.cells[rowStart + i + 1].isContinuation && !base.cells[rowStart + i].isContinuation {
-                    dirty[i + 1] = true
-                }
-            }
-            var i = 0
-            while i < width {
-                guard dirty[i] else {
-                    i += 1
-                    continue
-                }
-                let cell = next.cells[rowStart + i]
-                if cell.isContinuation {
-                    // Only reached for an orphan (no wide lead on its left was written over
-                    // it): draw it as a space so the column is not left stale.
-                    let leadIsWide = i > 0 && isWideLead(next, rowStart: rowStart, index: i - 1, width: width)
-                    if leadIsWide {
-                        i += 1
-                        continue
-                    }
-                    writer.put(" ", width: 1, cell: cell, x: area.x + i, y: y, out: &out)
-                    i += 1
-                    continue
-                }
-                if isWideLead(next, rowStart: rowStart, index: i, width: width) {
-                    writer.put(cell.symbol, width: 2, cell: cell, x: area.x + i, y: y, out: &out)
-                    i += 2
-                } else {
-                    let w = DisplayWidth.of(cell.symbol)
-                    // A wide glyph without room or without its continuation would spill
-                    // into the next column; a zero-width one would not move the cursor.
-                    let symbol = (w == 1) ? cell.symbol : " "
-                    writer.put(symbol, width: 1, cell: cell, x: area.x + i, y: y, out: &out)
-                    i += 1
+        let rowBytes = width * MemoryLayout<Cell>.stride
+        next.cells.withUnsafeBufferPointer { nextCells in
+            base.cells.withUnsafeBufferPointer { baseCells in
+                guard let nb = nextCells.baseAddress, let bb = baseCells.baseAddress else { return }
+                for y in area.top..<area.bottom {
+                    let rowStart = (y - area.top) * width
+                    let nrow = nb + rowStart
+                    let brow = bb + rowStart
+                    // Cell is four UInt32s without padding: equal rows are equal memory.
+                    if memcmp(nrow, brow, rowBytes) == 0 { continue }
+                    for i in 0..<width { dirty[i] = nrow[i] != brow[i] }
+                    diffRow(nrow, brow, width: width, x0: area.x, y: y, dirty: &dirty, writer: &writer, out: &out)
                 }
             }
         }
@@ -122,12 +85,78 @@ public enum FrameDiff {
         return Output(bytes: out, cellsChanged: writer.written, fullRedraw: full)
     }
 
+    /// Writes the changed cells of one row (`dirty` holds the cells that differ).
+    @inline(__always)
+    static func diffRow(
+        _ next: UnsafePointer<Cell>, _ base: UnsafePointer<Cell>, width: Int, x0: Int, y: Int, dirty: inout [Bool], writer: inout Writer,
+        out: inout [UInt8]
+    ) {
+        // Right to left so a mark can cascade: a changed continuation redraws its lead;
+        // a cell that used to be a continuation redraws what is now to its left.
+        for i in stride(from: width - 1, through: 1, by: -1) where dirty[i] {
+            if next[i].isContinuation || base[i].isContinuation {
+                dirty[i - 1] = true
+            }
+        }
+        // Left to right: a cell that used to be a wide lead redraws its old right half.
+        if width > 1 {
+            for i in 0..<(width - 1) where dirty[i] {
+                if base[i + 1].isContinuation && !base[i].isContinuation {
+                    dirty[i + 1] = true
+                }
+            }
+        }
+        var i = 0
+        while i < width {
+            guard dirty[i] else {
+                i += 1
+                continue
+            }
+            let cell = next[i]
+            if cell.isContinuation {
+                // Only reached for an orphan (no wide lead on its left was written over
+                // it): draw it as a space so the column is not left stale.
+                let leadIsWide = i > 0 && isWideLead(next, index: i - 1, width: width)
+                if leadIsWide {
+                    i += 1
+                    continue
+                }
+                writer.put(scalar: 0x20, width: 1, cell: cell, x: x0 + i, y: y, out: &out)
+                i += 1
+                continue
+            }
+            if isWideLead(next, index: i, width: width) {
+                writer.put(cell, width: 2, x: x0 + i, y: y, out: &out)
+                i += 2
+            } else {
+                // A wide glyph without room or without its continuation would spill
+                // into the next column; a zero-width one would not move the cursor.
+                if symbolWidth(cell) == 1 {
+                    writer.put(cell, width: 1, x: x0 + i, y: y, out: &out)
+                } else {
+                    writer.put(scalar: 0x20, width: 1, cell: cell, x: x0 + i, y: y, out: &out)
+                }
+                i += 1
+            }
+        }
+    }
+
+    /// `DisplayWidth.of(cell.symbol)`, without building the string for a single scalar
+    /// (a one-scalar string is as wide as its scalar).
+    @inline(__always)
+    static func symbolWidth(_ cell: Cell) -> Int {
+        let c = cell.code
+        if c >= 0x20 && c < 0x7F { return 1 }
+        if let s = cell.scalar { return DisplayWidth.of(scalar: s) }
+        return DisplayWidth.of(cell.symbol)
+    }
+
     /// True when the cell at `index` is a wide glyph followed by its continuation.
     @inline(__always)
-    static func isWideLead(_ b: Buffer, rowStart: Int, index: Int, width: Int) -> Bool {
-        let c = b.cells[rowStart + index]
-        guard !c.isContinuation, index + 1 < width, b.cells[rowStart + index + 1].isContinuation else { return false }
-        return DisplayWidth.of(c.symbol) == 2
+    static func isWideLead(_ row: UnsafePointer<Cell>, index: Int, width: Int) -> Bool {
+        let c = row[index]
+        guard !c.isContinuation, index + 1 < width, row[index + 1].isContinuation else { return false }
+        return symbolWidth(c) == 2
     }
 
     /// Tracks the cursor and SGR state while a frame is written.
@@ -139,15 +168,54 @@ public enum FrameDiff {
         var modifiers: Modifier = []
         var written = 0
         var params: [Int] = []
+        /// Raw style of the last cell passed to `setStyle` (the state it left); starts as
+        /// the default style, which is also the initial SGR state.
+        var lastFg: UInt32 = 0
+        var lastBg: UInt32 = 0
+        var lastMod: UInt32 = 0
 
         init(mode: ColorMode) { self.mode = mode }
 
-        mutating func put(_ symbol: String, width: Int, cell: Cell, x: Int, y: Int, out: inout [UInt8]) {
+        /// Writes the cell's own symbol.
+        @inline(__always)
+        mutating func put(_ cell: Cell, width: Int, x: Int, y: Int, out: inout [UInt8]) {
             moveTo(x: x, y: y, out: &out)
             setStyle(cell, out: &out)
-            out.append(contentsOf: symbol.utf8)
+            if let s = cell.scalar {
+                Writer.appendUTF8(s.value, to: &out)
+            } else {
+                out.append(contentsOf: cell.symbol.utf8)
+            }
             cursor = (x + width, y)
             written += 1
+        }
+
+        /// Writes `scalar` in the cell's style.
+        mutating func put(scalar: UInt32, width: Int, cell: Cell, x: Int, y: Int, out: inout [UInt8]) {
+            moveTo(x: x, y: y, out: &out)
+            setStyle(cell, out: &out)
+            Writer.appendUTF8(scalar, to: &out)
+            cursor = (x + width, y)
+            written += 1
+        }
+
+        @inline(__always)
+        static func appendUTF8(_ v: UInt32, to out: inout [UInt8]) {
+            if v < 0x80 {
+                out.append(UInt8(v))
+            } else if v < 0x800 {
+                out.append(UInt8(0xC0 | v >> 6))
+                out.append(UInt8(0x80 | v & 0x3F))
+            } else if v < 0x1_0000 {
+                out.append(UInt8(0xE0 | v >> 12))
+                out.append(UInt8(0x80 | v >> 6 & 0x3F))
+                out.append(UInt8(0x80 | v & 0x3F))
+            } else {
+                out.append(UInt8(0xF0 | v >> 18))
+                out.append(UInt8(0x80 | v >> 12 & 0x3F))
+                out.append(UInt8(0x80 | v >> 6 & 0x3F))
+                out.append(UInt8(0x80 | v & 0x3F))
+            }
         }
 
         mutating func moveTo(x: Int, y: Int, out: inout [UInt8]) {
@@ -168,6 +236,11 @@ public enum FrameDiff {
         }
 
         mutating func setStyle(_ cell: Cell, out: inout [UInt8]) {
+            // Same raw style as the last cell written: same downsampled style, nothing to emit.
+            if cell.fgBits == lastFg, cell.bgBits == lastBg, cell.modBits == lastMod { return }
+            lastFg = cell.fgBits
+            lastBg = cell.bgBits
+            lastMod = cell.modBits
             let nfg = cell.fg.downsampled(to: mode)
             let nbg = cell.bg.downsampled(to: mode)
             let nmod = cell.modifiers

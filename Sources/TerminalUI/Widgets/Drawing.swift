@@ -7,6 +7,20 @@ extension Buffer {
     mutating func put(_ text: String, x: Int, y: Int, style: Style = .plain, clip: Rect) -> Int {
         var col = x
         guard y >= clip.top, y < clip.bottom else { return x + DisplayWidth.of(text) }
+        if DisplayWidth.isPrintableASCII(text) || DisplayWidth.isStandaloneScalars(text) {
+            // Each scalar is its own grapheme: write them as cells directly, the same
+            // cells as the per-Character path below.
+            let packed = PackedStyle(style)
+            for scalar in text.unicodeScalars {
+                let w = DisplayWidth.of(scalar: scalar)
+                if w == 0 { continue }
+                if col >= clip.left, col + w <= clip.right {
+                    putScalar(scalar.value, width: w, x: col, y: y, packed: packed)
+                }
+                col += w
+            }
+            return col
+        }
         for ch in text {
             let w = DisplayWidth.of(ch)
             if w == 0 { continue }
@@ -48,7 +62,11 @@ extension Buffer {
 extension Line {
     /// This line cut to `columns`, ending in "…" when it had to be cut.
     func truncated(to columns: Int) -> Line {
-        if width <= columns { return self }
+        var total = 0
+        for span in spans where total <= columns {
+            total += DisplayWidth.width(of: span.text, cappedAt: columns - total)
+        }
+        if total <= columns { return self }
         guard columns > 0 else { return Line([], alignment: alignment) }
         var out: [Span] = []
         var left = columns - 1
@@ -58,7 +76,7 @@ extension Line {
             let (head, w) = DisplayWidth.prefix(span.text, fitting: left)
             if !head.isEmpty { out.append(Span(head, style: span.style)) }
             left -= w
-            if w < DisplayWidth.of(span.text) { break }
+            if DisplayWidth.width(of: span.text, cappedAt: w) > w { break }
         }
         out.append(Span("…", style: lastStyle))
         return Line(out, alignment: alignment)
