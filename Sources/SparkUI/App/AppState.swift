@@ -141,7 +141,9 @@ public struct AppState: Sendable {
         var crumbs = [screen.title, focus.title]
         if focus == .processes, let p = selectedProcess {
             // "/usr/bin/python3 train.py" reads as "python3"; a kernel thread's name stays whole.
-            let first = p.command.split(separator: " ").first.map(String.init) ?? p.command
+            // Only the first word is read: command lines can be tens of kilobytes.
+            let command = p.command.drop { $0 == " " }
+            let first = String(command[..<(command.firstIndex(of: " ") ?? command.endIndex)])
             let name = first.hasPrefix("/") || first.hasPrefix(".")
                 ? String(first.split(separator: "/").last ?? Substring(first)) : first
             crumbs.append("\(p.pid) \(DisplayWidth.truncate(name, to: 32))")

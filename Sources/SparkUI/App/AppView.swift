@@ -33,9 +33,10 @@ public enum AppView {
         buf.setStyle(area, t.header)
         var x = buf.setString(x: area.x, y: area.y, " ⚡ SparkPlug ", style: t.header.fg(t.accent).bold)
         var crumbs: [Span] = []
-        for (i, c) in state.breadcrumbs.enumerated() {
+        let breadcrumbs = state.breadcrumbs
+        for (i, c) in breadcrumbs.enumerated() {
             if i > 0 { crumbs.append(Span(" › ", style: t.header.dim)) }
-            crumbs.append(Span(c, style: i == state.breadcrumbs.count - 1 ? t.header.bold : t.header))
+            crumbs.append(Span(c, style: i == breadcrumbs.count - 1 ? t.header.bold : t.header))
         }
         var right: [Span] = []
         if state.paused { right.append(Span(" PAUSED ", style: Style(fg: .black, bg: t.warn, add: .bold))); right.append(Span("  ")) }

@@ -387,7 +387,8 @@ public enum DashboardView {
                 Line(Format.fixed(cpu, decimals: 1), style: t.levelStyle(cpu)),
                 Line(Format.bytes(p.rssBytes), style: t.text),
                 Line(p.state, style: t.dim),
-                Line(p.command, style: t.text),
+                // No screen is wider than this; a 19 KB command line is not measured every frame.
+                Line(String(p.command.prefix(400)), style: t.text),
             ])
         }
         return Table(
