@@ -156,7 +156,7 @@ func printTable(_ rows: [Row]) {
 
 func dashboardScenario(width: Int, height: Int, cores: Int, options o: Options) -> [Row] {
     var gen = SyntheticHost(cores: cores, processCount: o.processes)
-    var state = AppState(width: width, height: height, theme: .dark, interval: 1, hasInferenceEndpoints: true, historyCapacity: 600)
+    var state = AppState(width: width, height: height, theme: .dark, interval: 1, historyCapacity: 600)
     for _ in 0..<o.history { _ = state.reduce(.sampled(gen.next())) }
     let area = Rect(x: 0, y: 0, width: width, height: height)
     var front = Buffer(area: area)

@@ -28,7 +28,7 @@ struct DashboardCommand: AsyncParsableCommand {
             throw CLIError(description: "\(error). The dashboard needs an interactive terminal; for scripts use `sparkplug monitor --json`.")
         }
         let state = AppState(width: session.size.width, height: session.size.height, theme: .named(config.theme),
-                             interval: config.monitorInterval, hasInferenceEndpoints: !config.endpoints.isEmpty)
+                             interval: config.monitorInterval)
         let app = DashboardApp(state: state, source: monitor)
         let status = await app.run(session: session)
         session.restore()

@@ -43,7 +43,7 @@ enum AppFixtures {
 
     /// A state at `width`x`height` that has seen `samples` samples.
     static func state(width: Int = 80, height: Int = 24, theme: Theme = .mono, samples: Int = 30, gpu: Bool = true) -> AppState {
-        var s = AppState(width: width, height: height, theme: theme, interval: 1, hasInferenceEndpoints: true)
+        var s = AppState(width: width, height: height, theme: theme, interval: 1)
         for i in 0..<samples {
             _ = s.reduce(.sampled(sample(cpu: Double((i * 7) % 100), gpu: gpu, at: Double(i))))
         }

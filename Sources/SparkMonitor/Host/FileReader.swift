@@ -28,6 +28,14 @@ final class FileReader {
         withContents(path) { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// Doubles the buffer, keeping what it holds.
+    private func growBuffer() {
+        let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
+        bigger.copyMemory(from: UnsafeRawBufferPointer(buffer))
+        buffer.deallocate()
+        buffer = bigger
+    }
+
     /// Calls `body` with the file's bytes (valid only during the call), or returns nil when
     /// the file cannot be opened or read.
     ///
@@ -40,12 +48,7 @@ final class FileReader {
         defer { close(fd) }
         var length = 0
         while true {
-            if length == buffer.count {
-                let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
-                bigger.copyMemory(from: UnsafeRawBufferPointer(buffer))
-                buffer.deallocate()
-                buffer = bigger
-            }
+            if length == buffer.count { growBuffer() }
             let count = systemRead(fd, buffer.baseAddress! + length, buffer.count - length)
             if count < 0 {
                 if errno == EINTR { continue }
@@ -75,12 +78,7 @@ final class FileReader {
     func readAll(ofOpenFile fd: Int32) -> String? {
         var length = 0
         while true {
-            if length == buffer.count {
-                let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: buffer.count * 2, alignment: 16)
-                bigger.copyMemory(from: UnsafeRawBufferPointer(buffer))
-                buffer.deallocate()
-                buffer = bigger
-            }
+            if length == buffer.count { growBuffer() }
             let count = pread(fd, buffer.baseAddress! + length, buffer.count - length, off_t(length))
             if count < 0 {
                 if errno == EINTR { continue }

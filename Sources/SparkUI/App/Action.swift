@@ -1,3 +1,4 @@
+import Foundation
 import SparkCore
 import TerminalUI
 
@@ -7,7 +8,6 @@ public enum Action: Sendable {
     case sampled(MetricSample)
     case input(InputEvent)
     case resize(width: Int, height: Int)
-    case tick(Date)
     case command(PaletteInvocation)
     /// The terminal came back from suspension or was cleared: draw everything again.
     case redraw
@@ -22,5 +22,3 @@ public enum Effect: Hashable, Sendable {
     case setInterval(Double)
     case setPaused(Bool)
 }
-
-import Foundation

@@ -63,7 +63,6 @@ public struct AppState: Sendable {
     public var recentCommands: [String] = []
     public var status: String?
     public var hostname = ""
-    public var hasInferenceEndpoints: Bool
 
     public private(set) var sample: MetricSample?
     public private(set) var history: MetricHistory
@@ -76,12 +75,11 @@ public struct AppState: Sendable {
     public private(set) var selectedPID: Int32?
     public var clock: Date = Date()
 
-    public init(width: Int, height: Int, theme: Theme = .dark, interval: Double = 1, hasInferenceEndpoints: Bool = false, historyCapacity: Int = 600) {
+    public init(width: Int, height: Int, theme: Theme = .dark, interval: Double = 1, historyCapacity: Int = 600) {
         self.width = width
         self.height = height
         self.theme = theme
         self.interval = interval
-        self.hasInferenceEndpoints = hasInferenceEndpoints
         self.history = MetricHistory(capacity: historyCapacity)
         self.registry = CommandRegistry(AppCommands.all, owner: "app")
         self.registry.register(AppCommands.dashboard, owner: "dashboard")

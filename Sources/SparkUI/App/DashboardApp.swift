@@ -70,8 +70,7 @@ public struct DashboardApp: Sendable {
                     switch effect {
                     case .quit: break loop
                     case .suspend:
-                        session.suspend()
-                        session.forceRedraw()
+                        session.suspend()  // returns after SIGCONT, full-screen again with a full redraw due
                         let s = session.size
                         _ = state.reduce(.resize(width: s.width, height: s.height))
                     case .setInterval(let v): await control.set(interval: v)

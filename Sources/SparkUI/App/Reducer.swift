@@ -9,9 +9,6 @@ extension AppState {
         case .sampled(let s):
             record(s)
             return []
-        case .tick(let date):
-            clock = date
-            return []
         case .resize(let w, let h):
             width = w
             height = h
