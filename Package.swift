@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure rendering, widgets, the ANSI backend and the input decoder. Imports nothing of ours.
@@ -28,6 +29,24 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // OpenAI-compatible model client (chat, SSE streaming, tools, embeddings, retries) and the
+        // managed local llama-server.
+        .target(
+            name: "SparkLLM",
+            dependencies: [
+                "SparkCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources")]
+        ),
+        // SQLite through GRDB: migrations, runs and their events, the agent registry.
+        .target(name: "SparkStore", dependencies: ["SparkCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The control plane: agent loop with tool calling, tools, tasks, crews, CrewAI YAML, supervisor.
+        .target(name: "SparkEngine", dependencies: ["SparkCore", .product(name: "Yams", package: "Yams")]),
+        // Fakes for tests and benchmarks: a scripted chat model, an in-memory run store, a manual clock.
+        .target(name: "SparkTesting", dependencies: ["SparkCore"]),
         // The terminal app: state, actions, reducer, screens, command palette, themes.
         .target(name: "SparkUI", dependencies: ["TerminalUI", "SparkCore"]),
         // Commands, configuration and wiring of concrete adapters; the executable is a thin main.
@@ -38,13 +57,19 @@ let package = Package(
                 "SparkCore",
                 "SparkMonitor",
                 "SparkUI",
+                "SparkLLM",
+                "SparkStore",
+                "SparkEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(name: "sparkplug", dependencies: ["SparkCLI"]),
         // Release-build benchmarks (render, diff, bytes per frame, sampling); prints figures, never fails.
-        .executableTarget(name: "SparkBench", dependencies: ["TerminalUI", "SparkUI", "SparkCore", "SparkMonitor"]),
+        .executableTarget(
+            name: "SparkBench",
+            dependencies: ["TerminalUI", "SparkUI", "SparkCore", "SparkMonitor", "SparkEngine", "SparkTesting"]
+        ),
 
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(
@@ -59,7 +84,18 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SparkUITests", dependencies: ["SparkUI", "TerminalUI", "SparkCore"]),
-        .testTarget(name: "SparkCLITests", dependencies: ["SparkCLI"]),
+        .testTarget(name: "SparkCLITests", dependencies: ["SparkCLI", "SparkCore"]),
+        .testTarget(
+            name: "SparkLLMTests",
+            dependencies: [
+                "SparkLLM", "SparkCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "SparkStoreTests", dependencies: ["SparkStore", "SparkCore", "SparkTesting"]),
+        .testTarget(name: "SparkEngineTests", dependencies: ["SparkEngine", "SparkCore", "SparkTesting"]),
         // Drives the real binary in tmux; needs no module, only the built executable.
         .testTarget(name: "EndToEndTests"),
     ],

@@ -1,0 +1,75 @@
+import Foundation
+
+/// A deployed agent's lifecycle state.
+public enum AgentState: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Being set up: configuration checked, model endpoint probed.
+    case deploying
+    /// Ready for work.
+    case idle
+    /// Working on a task.
+    case running
+    /// Waiting for a person (human input) or another agent.
+    case waiting
+    /// Its last work failed; the restart policy decides what happens next.
+    case error
+    /// Stopped by a person; takes no work until started.
+    case stopped
+}
+
+/// One line of an agent's live transcript, as the Agents screen shows it.
+public struct TranscriptEntry: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case system, prompt, assistant, toolCall, toolResult, error, info
+    }
+    public var time: Date
+    public var kind: Kind
+    public var text: String
+    public init(time: Date = Date(), kind: Kind, text: String) {
+        self.time = time
+        self.kind = kind
+        self.text = text
+    }
+}
+
+/// What the terminal shows about one agent: a value snapshot taken by the engine.
+public struct AgentSnapshot: Sendable, Hashable, Identifiable {
+    public var id: String { name }
+    public var name: String
+    public var role: String
+    public var state: AgentState
+    public var currentTask: String?
+    /// Model label (name @ endpoint).
+    public var model: String
+    public var tokensIn: Int
+    public var tokensOut: Int
+    /// Completion tokens per second over the agent's most recent model call.
+    public var tokensPerSecond: Double
+    public var lastError: String?
+    public var restarts: Int
+    /// The run this agent is working in, if any.
+    public var runID: String?
+    /// Most recent transcript lines, oldest first (bounded by the engine).
+    public var transcript: [TranscriptEntry]
+    /// Text streamed so far for the model call in flight.
+    public var streaming: String
+
+    public init(
+        name: String, role: String = "", state: AgentState = .idle, currentTask: String? = nil, model: String = "",
+        tokensIn: Int = 0, tokensOut: Int = 0, tokensPerSecond: Double = 0, lastError: String? = nil, restarts: Int = 0,
+        runID: String? = nil, transcript: [TranscriptEntry] = [], streaming: String = ""
+    ) {
+        self.name = name
+        self.role = role
+        self.state = state
+        self.currentTask = currentTask
+        self.model = model
+        self.tokensIn = tokensIn
+        self.tokensOut = tokensOut
+        self.tokensPerSecond = tokensPerSecond
+        self.lastError = lastError
+        self.restarts = restarts
+        self.runID = runID
+        self.transcript = transcript
+        self.streaming = streaming
+    }
+}

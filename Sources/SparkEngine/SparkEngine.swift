@@ -1,0 +1,2 @@
+/// The control plane: agents, tools, tasks, crews, the supervisor.
+public enum SparkEngine {}

@@ -1,0 +1,2 @@
+/// OpenAI-compatible model access and the managed local model server.
+public enum SparkLLM {}

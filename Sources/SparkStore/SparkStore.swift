@@ -1,0 +1,2 @@
+/// SQLite storage through GRDB.
+public enum SparkStore {}

@@ -1,0 +1,2 @@
+/// Fakes for tests and benchmarks.
+public enum SparkTesting {}

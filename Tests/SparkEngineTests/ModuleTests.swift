@@ -1,0 +1,4 @@
+import Testing
+@testable import SparkEngine
+
+@Test func moduleLoads() { _ = SparkEngine.self }

@@ -1,0 +1,4 @@
+import Testing
+@testable import SparkLLM
+
+@Test func moduleLoads() { _ = SparkLLM.self }

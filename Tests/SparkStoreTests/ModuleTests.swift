@@ -1,0 +1,4 @@
+import Testing
+@testable import SparkStore
+
+@Test func moduleLoads() { _ = SparkStore.self }
