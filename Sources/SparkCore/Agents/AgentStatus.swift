@@ -73,3 +73,26 @@ public struct AgentSnapshot: Sendable, Hashable, Identifiable {
         self.streaming = streaming
     }
 }
+
+/// What an agent is doing, moment by moment, for live views. The agent loop emits these;
+/// the supervisor folds them into `AgentSnapshot`s. They are not stored (the run store keeps
+/// `RunEvent`s); streamed tokens in particular arrive many per second.
+public enum AgentLiveEvent: Sendable, Hashable {
+    /// The agent started a task in a run.
+    case taskStarted(agent: String, task: String, runID: String)
+    /// A model call began (the prompt's last message, for the transcript).
+    case modelCallStarted(agent: String, prompt: String)
+    /// Streamed text of the call in flight.
+    case token(agent: String, text: String)
+    /// A model call ended, with its usage and timing.
+    case modelCallFinished(agent: String, content: String, usage: TokenUsage, latency: Duration)
+    case toolCall(agent: String, tool: String, arguments: String)
+    case toolResult(agent: String, tool: String, result: String, isError: Bool)
+    /// The agent is waiting for a person or another agent.
+    case waiting(agent: String, reason: String)
+    case taskFinished(agent: String, task: String, output: String)
+    case failed(agent: String, error: String)
+}
+
+/// Receives live events. Must return quickly; called from the agent's task.
+public typealias AgentObserver = @Sendable (AgentLiveEvent) -> Void
