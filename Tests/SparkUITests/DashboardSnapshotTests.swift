@@ -41,7 +41,7 @@ import Testing
             "│        88 root          0.0     0B I kworker/0:1                             │",
             "│                                                                              │",
             "╰──────────────────────────────────────────────────────────────────────────────╯",
-            " Tab panels  ↑ ↓ select  z zoom  c m p n u sort  Ctrl-P palette  ? help  q quit "
+            " F2 agents  Tab panels  ↑ ↓ select  z zoom  Ctrl-P palette  ? help  q quit      "
         ])
     }
 

@@ -13,6 +13,14 @@ public enum Action: Sendable {
     case redraw
     /// SIGTERM, SIGINT or SIGHUP arrived: leave cleanly.
     case terminate(Int32)
+    /// The engine's agents changed.
+    case agents([AgentSnapshot])
+    /// An agent waits for a person to answer `question`.
+    case question(agent: String, text: String)
+    /// A recorded run, loaded after an `openRun` request.
+    case runOpened(RunDetail)
+    /// A message for the status line (the outcome of a request, an error).
+    case notice(String)
 }
 
 /// What the reducer asks the outside world to do.
@@ -21,4 +29,6 @@ public enum Effect: Hashable, Sendable {
     case suspend
     case setInterval(Double)
     case setPaused(Bool)
+    /// Ask the agent control plane to do something.
+    case agent(AgentRequest)
 }

@@ -9,6 +9,8 @@ public enum AppCommands {
         PaletteCommand(id: "app.theme", title: "Theme", category: "View", keybinding: "t", aliases: ["colors", "colours"],
                        arguments: [PaletteArgument("theme", values: Theme.names)]),
         PaletteCommand(id: "app.pause", title: "Pause or resume sampling", category: "Monitor", keybinding: "Space", aliases: ["pause", "resume"]),
+        PaletteCommand(id: "screen.dashboard", title: "Go to Dashboard", category: "Screens", keybinding: "F1", aliases: ["dashboard", "monitor"]),
+        PaletteCommand(id: "screen.agents", title: "Go to Agents", category: "Screens", keybinding: "F2", aliases: ["agents"]),
         PaletteCommand(id: "app.interval", title: "Set refresh interval", category: "Monitor", keybinding: "+ / -", aliases: ["interval", "refresh"],
                        arguments: [PaletteArgument("seconds", completions: .values(["0.5", "1", "2", "5", "10"]), allowsFreeText: true)]),
     ]
@@ -21,4 +23,23 @@ public enum AppCommands {
                        arguments: [PaletteArgument("panel", values: Panel.allCases.map(\.rawValue))]),
         PaletteCommand(id: "dashboard.zoom", title: "Zoom the focused panel", category: "Dashboard", keybinding: "z / Enter", aliases: ["zoom", "maximize"]),
     ]
+
+    /// The Agents screen's commands; agent names complete the start/stop/restart argument.
+    public static func agentCommands(names: [String]) -> [PaletteCommand] {
+        let agent = PaletteArgument("agent", values: names)
+        return [
+            PaletteCommand(id: "agents.deploy", title: "Deploy agents", category: "Agents", keybinding: "d", aliases: ["deploy"],
+                           arguments: [PaletteArgument("file", completions: .values([]), allowsFreeText: true)]),
+            PaletteCommand(id: "agents.start", title: "Start agent", category: "Agents", keybinding: "s", aliases: ["start"], arguments: [agent]),
+            PaletteCommand(id: "agents.stop", title: "Stop agent", category: "Agents", keybinding: "x", aliases: ["stop"], arguments: [agent]),
+            PaletteCommand(id: "agents.restart", title: "Restart agent", category: "Agents", keybinding: "R", aliases: ["restart"], arguments: [agent]),
+            PaletteCommand(id: "agents.runCrew", title: "Run crew", category: "Agents", keybinding: "c", aliases: ["crew", "kickoff"],
+                           arguments: [PaletteArgument("directory and key=value inputs", completions: .values([]), allowsFreeText: true)]),
+            PaletteCommand(id: "agents.openRun", title: "Open run", category: "Agents", keybinding: "o", aliases: ["run", "show run"],
+                           arguments: [PaletteArgument("run id", completions: .values([]), allowsFreeText: true)]),
+            PaletteCommand(id: "agents.answer", title: "Answer the waiting agent", category: "Agents", keybinding: "a / Enter", aliases: ["answer", "reply"]),
+        ]
+    }
+
+    public static let agents: [PaletteCommand] = agentCommands(names: [])
 }

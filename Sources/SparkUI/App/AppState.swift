@@ -2,16 +2,20 @@ import Foundation
 import SparkCore
 import TerminalUI
 
-/// A top-level screen. The dashboard is the first; later issues add agents, memory,
+/// A top-level screen, switched with F1… or the palette; later issues add memory,
 /// messaging and workflows.
 public enum Screen: String, CaseIterable, Sendable {
-    case dashboard
+    case dashboard, agents
 
     public var title: String {
         switch self {
         case .dashboard: return "Dashboard"
+        case .agents: return "Agents"
         }
     }
+
+    /// The function key that opens it (F1 is the first screen).
+    public var functionKey: Int { (Screen.allCases.firstIndex(of: self) ?? 0) + 1 }
 }
 
 /// A focusable panel of the dashboard, in Tab order.
@@ -74,6 +78,8 @@ public struct AppState: Sendable {
     /// The pid the selection follows across samples.
     public private(set) var selectedPID: Int32?
     public var clock: Date = Date()
+    /// The Agents screen: agents as the engine reports them, selection, transcript.
+    public var agents = AgentsScreenState()
 
     public init(width: Int, height: Int, theme: Theme = .dark, interval: Double = 1, historyCapacity: Int = 600) {
         self.width = width
@@ -83,6 +89,7 @@ public struct AppState: Sendable {
         self.history = MetricHistory(capacity: historyCapacity)
         self.registry = CommandRegistry(AppCommands.all, owner: "app")
         self.registry.register(AppCommands.dashboard, owner: "dashboard")
+        self.registry.register(AppCommands.agents, owner: "agents")
     }
 
     /// Records a new sample: history, and the process table re-sorted with the selection
@@ -136,6 +143,12 @@ public struct AppState: Sendable {
 
     /// Where the user is: screen › panel › item.
     public var breadcrumbs: [String] {
+        if screen == .agents {
+            var crumbs = [screen.title]
+            if let run = agents.openedRun { crumbs.append("run " + run.id) }
+            else if let a = agents.selected { crumbs.append(a.name); if let task = a.currentTask { crumbs.append(task) } }
+            return crumbs
+        }
         var crumbs = [screen.title, focus.title]
         if focus == .processes, let p = selectedProcess {
             // "/usr/bin/python3 train.py" reads as "python3"; a kernel thread's name stays whole.

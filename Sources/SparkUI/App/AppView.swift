@@ -14,7 +14,11 @@ public enum AppView {
         base.apply(t.text)
         buffer.clear(with: base)
         header(state, layout.header, &buffer)
-        DashboardView.render(&state, layout: layout, buffer: &buffer)
+        var cursor: CursorPosition?
+        switch state.screen {
+        case .dashboard: DashboardView.render(&state, layout: layout, buffer: &buffer)
+        case .agents: cursor = AgentsView.render(&state, body: layout.body, buffer: &buffer)
+        }
         footer(state, layout.footer, &buffer)
         if state.showHelp { HelpOverlay.render(theme: t, area: buffer.area, buffer: &buffer) }
         if let palette = state.palette {
@@ -25,7 +29,7 @@ public enum AppView {
             let placed = view.render(palette, in: buffer.area, buffer: &buffer)
             return CursorPosition(x: placed.cursorX, y: placed.cursorY)
         }
-        return nil
+        return state.showHelp ? nil : cursor
     }
 
     static func header(_ state: AppState, _ area: Rect, _ buf: inout Buffer) {
@@ -39,6 +43,13 @@ public enum AppView {
             crumbs.append(Span(c, style: i == breadcrumbs.count - 1 ? t.header.bold : t.header))
         }
         var right: [Span] = []
+        let counts = state.agents.counts
+        if !state.agents.agents.isEmpty {
+            right.append(Span("● \(counts.running)", style: counts.running > 0 ? t.header.fg(t.ok).bold : t.header.dim))
+            right.append(Span(" ◐ \(counts.waiting)", style: counts.waiting > 0 ? t.header.fg(t.warn).bold : t.header.dim))
+            right.append(Span(" ✖ \(counts.error)", style: counts.error > 0 ? t.header.fg(t.critical).bold : t.header.dim))
+            right.append(Span("  "))
+        }
         if state.paused { right.append(Span(" PAUSED ", style: Style(fg: .black, bg: t.warn, add: .bold))); right.append(Span("  ")) }
         if let s = state.sample {
             right.append(Span(s.host.hostname, style: t.header.bold))
@@ -72,10 +83,10 @@ public enum AppView {
             x = buf.setString(x: x, y: area.y, text, style: t.footer.fg(t.accent).bold, maxWidth: area.width)
             x = buf.setString(x: x, y: area.y, "│", style: t.footer.dim, maxWidth: area.right - x)
         }
-        // Hints that do not fit are dropped from the middle: "? help" and "q quit" always stay.
-        var hints = KeyMap.footer.map { Line([Span(" \($0.keys)", style: t.footer.fg(t.accent).bold), Span(" \($0.label) ", style: t.footer)]) }
+        // Hints that do not fit are dropped from the middle: the palette, "? help" and "q quit" always stay.
+        var hints = KeyMap.footer(for: state.screen).map { Line([Span(" \($0.keys)", style: t.footer.fg(t.accent).bold), Span(" \($0.label) ", style: t.footer)]) }
         let room = area.right - x
-        while hints.count > 2, hints.reduce(0, { $0 + $1.width }) > room { hints.remove(at: hints.count - 3) }
+        while hints.count > 3, hints.reduce(0, { $0 + $1.width }) > room { hints.remove(at: hints.count - 4) }
         for hint in hints { x = buf.setLine(x: x, y: area.y, hint, maxWidth: area.right - x) }
     }
 }

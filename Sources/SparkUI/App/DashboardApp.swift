@@ -7,10 +7,13 @@ import TerminalUI
 public struct DashboardApp: Sendable {
     public var state: AppState
     public let source: any MetricSource<MetricSample>
+    /// The agent control plane, when the app runs with one.
+    public let host: (any AppHost)?
 
-    public init(state: AppState, source: any MetricSource<MetricSample>) {
+    public init(state: AppState, source: any MetricSource<MetricSample>, host: (any AppHost)? = nil) {
         self.state = state
         self.source = source
+        self.host = host
     }
 
     /// Sampling cadence, changed by the reducer's effects while the loop runs.
@@ -32,6 +35,7 @@ public struct DashboardApp: Sendable {
         let (actions, sink) = AsyncStream<Action>.makeStream(bufferingPolicy: .bufferingNewest(1024))
         let source = self.source
         let terminalEvents = session.events
+        let host = self.host
 
         return await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -56,6 +60,15 @@ public struct DashboardApp: Sendable {
                 }
             }
 
+            if let host {
+                group.addTask {
+                    for await action in host.events() {
+                        if Task.isCancelled { break }
+                        sink.yield(action)
+                    }
+                }
+            }
+
             var status: Int32 = 0
             draw(&state, session)
             loop: for await action in actions {
@@ -75,6 +88,12 @@ public struct DashboardApp: Sendable {
                         _ = state.reduce(.resize(width: s.width, height: s.height))
                     case .setInterval(let v): await control.set(interval: v)
                     case .setPaused(let p): await control.set(paused: p)
+                    case .agent(let request):
+                        if let host {
+                            group.addTask { await host.perform(request) }
+                        } else {
+                            _ = state.reduce(.notice("no agent control plane in this session"))
+                        }
                     }
                 }
                 draw(&state, session)
@@ -90,4 +109,13 @@ public struct DashboardApp: Sendable {
             cursor = AppView.render(&state, into: &buffer)
         }
     }
+}
+
+/// The agent control plane as the app sees it: a stream of actions from outside (agent
+/// snapshots, questions, notices, opened runs) and a way to carry out requests.
+public protocol AppHost: Sendable {
+    /// Actions for the app, for as long as it runs.
+    func events() -> AsyncStream<Action>
+    /// Carries out a request; outcomes come back as actions on ``events()``.
+    func perform(_ request: AgentRequest) async
 }

@@ -71,6 +71,14 @@ public enum Format {
         return text
     }
 
+    /// A count in at most 5 characters: `950`, `12.3k`, `4.1M`.
+    public static func count(_ n: Int) -> String {
+        let v = Double(n)
+        if n < 10_000 { return String(n) }
+        if n < 1_000_000 { return fixed(v / 1000, decimals: v < 100_000 ? 1 : 0) + "k" }
+        return fixed(v / 1_000_000, decimals: v < 100_000_000 ? 1 : 0) + "M"
+    }
+
     /// `value` right-aligned in `width` columns.
     public static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : String(repeating: " ", count: width - s.count) + s

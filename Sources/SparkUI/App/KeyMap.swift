@@ -11,6 +11,10 @@ public struct KeyBinding: Sendable, Hashable {
 /// Every key the app understands, grouped for the help overlay.
 public enum KeyMap {
     public static let groups: [(title: String, bindings: [KeyBinding])] = [
+        ("Screens", [
+            KeyBinding(keys: "F1", action: "Dashboard: host, GPU and inference metrics"),
+            KeyBinding(keys: "F2", action: "Agents: state, tokens, live transcripts", footer: "agents"),
+        ]),
         ("Navigation", [
             KeyBinding(keys: "Tab / Shift-Tab", action: "next / previous panel", footer: "panels"),
             KeyBinding(keys: "1 … 7", action: "focus CPU, Memory, Network, Disk, GPU, Inference, Processes"),
@@ -19,6 +23,13 @@ public enum KeyMap {
             KeyBinding(keys: "Home End  g G", action: "first / last row"),
             KeyBinding(keys: "z  Enter", action: "zoom the focused panel (Esc to leave)", footer: "zoom"),
             KeyBinding(keys: "mouse", action: "click to focus and select, wheel to scroll"),
+        ]),
+        ("Agents (F2)", [
+            KeyBinding(keys: "↑ ↓  j k", action: "select an agent"),
+            KeyBinding(keys: "s  x  R", action: "start, stop, restart the selected agent"),
+            KeyBinding(keys: "d  c  o", action: "deploy agents, run a crew, open a recorded run"),
+            KeyBinding(keys: "a  Enter", action: "answer an agent that waits for you"),
+            KeyBinding(keys: "PgUp PgDn End", action: "scroll the transcript, End follows it"),
         ]),
         ("Processes", [
             KeyBinding(keys: "c m p n u", action: "sort by CPU, memory, pid, name, user", footer: "sort"),
@@ -37,6 +48,16 @@ public enum KeyMap {
             KeyBinding(keys: "q  Ctrl-C", action: "quit", footer: "quit"),
         ]),
     ]
+
+    /// The footer's hints on `screen`, in order.
+    public static func footer(for screen: Screen) -> [(keys: String, label: String)] {
+        switch screen {
+        case .dashboard: return footer
+        case .agents:
+            return [("F1", "dashboard"), ("s x R", "start/stop/restart"), ("d", "deploy"), ("a", "answer"), ("c", "crew"),
+                    ("Ctrl-P", "palette"), ("?", "help"), ("q", "quit")]
+        }
+    }
 
     /// The bindings that appear in the footer, in order.
     public static var footer: [(keys: String, label: String)] {

@@ -21,6 +21,24 @@ extension AppState {
             return []
         case .terminate:
             return [.quit]
+        case .agents(let snapshots):
+            let before = agents.agents.map(\.name)
+            agents.update(snapshots)
+            let names = agents.agents.map(\.name)
+            if names != before { registry.register(AppCommands.agentCommands(names: names), owner: "agents") }
+            return []
+        case .question(let agent, let text):
+            agents.questions[agent] = text
+            status = "\(agent) asks: \(text) (F2, select it, press a to answer)"
+            return []
+        case .runOpened(let run):
+            agents.openedRun = run
+            agents.transcriptScroll = 0
+            screen = .agents
+            return []
+        case .notice(let text):
+            status = text
+            return []
         }
     }
 
@@ -38,6 +56,7 @@ extension AppState {
                 showHelp = false  // any key closes the help overlay
                 return []
             }
+            if agents.answer != nil { return handleAnswerKey(key) }
             return handleKey(key)
         case .mouse(let m):
             return handleMouse(m)
@@ -58,6 +77,23 @@ extension AppState {
         case .char(":"): openPalette(.commandLine)
         case .char("q"): return [.quit]
         case .char("?"): showHelp = true
+        case .f(let n) where n >= 1 && n <= Screen.allCases.count: switchScreen(Screen.allCases[n - 1])
+        case .char(" "): return run(PaletteInvocation(commandID: "app.pause"))
+        case .char("t"):
+            let i = Theme.names.firstIndex(of: theme.name) ?? 0
+            return run(PaletteInvocation(commandID: "app.theme", arguments: [Theme.names[(i + 1) % Theme.names.count]]))
+        case .char("+"), .char("="):
+            return run(PaletteInvocation(commandID: "app.interval", arguments: [String(Self.nextInterval(after: interval, up: true))]))
+        case .char("-"):
+            return run(PaletteInvocation(commandID: "app.interval", arguments: [String(Self.nextInterval(after: interval, up: false))]))
+        default:
+            return screen == .agents ? handleAgentsKey(key) : handleDashboardKey(key)
+        }
+        return []
+    }
+
+    mutating func handleDashboardKey(_ key: KeyEvent) -> [Effect] {
+        switch key.code {
         case .tab: cycleFocus(by: 1)
         case .backTab: cycleFocus(by: -1)
         case .char(let c) where c.isNumber:
@@ -76,14 +112,6 @@ extension AppState {
         case .char("n"): return run(PaletteInvocation(commandID: "dashboard.sort", arguments: ["name"]))
         case .char("u"): return run(PaletteInvocation(commandID: "dashboard.sort", arguments: ["user"]))
         case .char("r"): return run(PaletteInvocation(commandID: "dashboard.reverse"))
-        case .char(" "): return run(PaletteInvocation(commandID: "app.pause"))
-        case .char("t"):
-            let i = Theme.names.firstIndex(of: theme.name) ?? 0
-            return run(PaletteInvocation(commandID: "app.theme", arguments: [Theme.names[(i + 1) % Theme.names.count]]))
-        case .char("+"), .char("="):
-            return run(PaletteInvocation(commandID: "app.interval", arguments: [String(Self.nextInterval(after: interval, up: true))]))
-        case .char("-"):
-            return run(PaletteInvocation(commandID: "app.interval", arguments: [String(Self.nextInterval(after: interval, up: false))]))
         default: break
         }
         return []
@@ -143,6 +171,7 @@ extension AppState {
             if case .press = m.kind { palette = nil; showHelp = false }
             return []
         }
+        if screen == .agents { return handleAgentsMouse(m) }
         let l = layout
         switch m.kind {
         case .press(.left):
@@ -222,6 +251,10 @@ extension AppState {
             if let name = arg, let p = Panel(rawValue: name) { focusPanel(p) }
         case "dashboard.zoom":
             zoomed = zoomed == nil ? focus : nil
+        case "screen.dashboard": switchScreen(.dashboard)
+        case "screen.agents": switchScreen(.agents)
+        case let id where id.hasPrefix("agents."):
+            return runAgentCommand(id, arguments: invocation.arguments)
         default:
             status = "unknown command \(invocation.commandID)"
         }
