@@ -192,6 +192,21 @@ public final class OpenAIClient: ChatModel, Embedder, Sendable {
         }
     }
 
+    /// One GET of `path` on the server root (e.g. llama.cpp's `/health`), without retries:
+    /// the HTTP status, or the error that stopped the request.
+    public func probe(path: String, timeout: Duration = .seconds(2)) async -> Result<Int, ModelError> {
+        let url = config.serverRoot + path
+        do {
+            let status = try await withDeadlines(url: url, firstTokenLimit: timeout, totalLimit: timeout) { firstToken in
+                let (head, _) = try await self.send(url: url, method: .GET, body: nil, firstToken: firstToken)
+                return Int(head.status.code)
+            }
+            return .success(status)
+        } catch {
+            return .failure(classify(error, url: url).error)
+        }
+    }
+
     // MARK: HTTP
 
     private func request(url: String, method: HTTPMethod, body: Data?) -> HTTPClientRequest {
