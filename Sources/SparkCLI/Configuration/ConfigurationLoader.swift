@@ -222,10 +222,11 @@ public enum ConfigurationLoader {
         }
     }
 
-    /// Applies `SPARKPLUG_*` variables. `SPARKPLUG_HOME` sets `data_dir`.
+    /// Applies `SPARKPLUG_*` variables. `SPARKPLUG_HOME` sets `data_dir`; `SPARKPLUG_TEST_*` are ignored.
     public static func applyEnvironment(_ env: [String: String], to config: inout Configuration) throws {
         let known = Dictionary(uniqueKeysWithValues: ConfigKey.all.map { ($0.environmentVariable, $0) })
-        for (name, value) in env.sorted(by: { $0.key < $1.key }) where name.hasPrefix("SPARKPLUG_") {
+        // SPARKPLUG_TEST_* variables belong to the test scripts (e.g. SPARKPLUG_TEST_MODEL_URL), not to settings.
+        for (name, value) in env.sorted(by: { $0.key < $1.key }) where name.hasPrefix("SPARKPLUG_") && !name.hasPrefix("SPARKPLUG_TEST_") {
             let key = name == "SPARKPLUG_HOME" ? ConfigKey.named("data_dir") : known[name]
             guard let key else {
                 // Unknown SPARKPLUG_ variables are errors too: a typo must not be silently ignored.
