@@ -140,6 +140,36 @@ import Testing
         }
     }
 
+    @Test func rateLimitedUntilRetriesAreExhausted() async throws {
+        try await ScriptedServer.with({ _, _ in .json(#"{"error":{"message":"quota"}}"#, status: 429) }) { server in
+            let model = client(server, retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(5)))
+            defer { Task { await model.shutdown() } }
+            let error = try await #require(throws: ModelError.self) { try await model.complete(ChatRequest(messages: [.user("hi")])) }
+            #expect(error.kind == .rateLimited)
+            #expect(error.status == 429)
+            #expect(error.message.contains("quota"))
+            #expect(error.message.contains("after 2 attempts"))
+            #expect(server.requests.count == 2)
+        }
+    }
+
+    @Test func stoppingTheStreamEarlyCancelsTheRequest() async throws {
+        let slow = Reply.events(Array(repeating: #"data: {"choices":[{"index":0,"delta":{"content":"x"}}]}"# + "\n\n", count: 50),
+                                delayBetweenChunks: .milliseconds(100))
+        try await ScriptedServer.with({ _, _ in slow }) { server in
+            let model = client(server)
+            defer { Task { await model.shutdown() } }
+            let start = ContinuousClock.now
+            var seen = 0
+            for try await event in model.stream(ChatRequest(messages: [.user("hi")])) {
+                if case .content = event { seen += 1 }
+                if seen == 2 { break }
+            }
+            #expect(seen == 2)
+            #expect(ContinuousClock.now - start < .seconds(2), "the remaining 4.8 s of stream were not waited for")
+        }
+    }
+
     @Test func clientErrorsAreNotRetriedAndQuoteTheBody() async throws {
         try await ScriptedServer.with({ _, _ in .json("model 'nope' not found", status: 404) }) { server in
             let model = client(server)
