@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds SparkPlug (release) and opens the dashboard on its embedded defaults.
+# Builds SparkPlug (release), installs and starts the local model server (llama.cpp +
+# SmolLM2-135M, in the background, left running; `sparkplug model stop` stops it), and opens
+# the dashboard on its embedded defaults.
 # Extra arguments go to sparkplug: scripts/run.sh monitor --once --json
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,4 +11,10 @@ if ! log=$(swift build -c release --product sparkplug 2>&1); then
   echo "run: the release build failed (output above)" >&2
   exit 1
 fi
-exec .build/release/sparkplug "$@"
+bin=.build/release/sparkplug
+# Idempotent: seconds when installed; the first install compiles llama.cpp (7–12 minutes on 2 cores).
+"$bin" model install
+if ! "$bin" model status >/dev/null 2>&1; then
+  "$bin" model serve --detach || echo "run: the local model server did not start; the dashboard opens without it" >&2
+fi
+exec "$bin" "$@"

@@ -124,7 +124,7 @@ extension Configuration {
     /// The metric sampler this configuration describes.
     func makeMonitor() -> Monitor {
         Monitor(
-            endpoints: endpoints.map { InferenceEndpoint(name: $0.name, url: $0.url) },
+            endpoints: monitoredEndpoints.map { InferenceEndpoint(name: $0.name, url: $0.url) },
             interval: .milliseconds(Int(monitorInterval * 1000)),
             topProcessCount: monitorProcesses)
     }

@@ -12,12 +12,46 @@ public struct Configuration: Sendable, Equatable {
     public var monitorProcesses: Int = 50
     /// Inference servers whose Prometheus `/metrics` are scraped.
     public var endpoints: [Endpoint] = []
+    /// Whether `monitor.endpoints` was set (even to an empty list) by any layer.
+    public var endpointsSet = false
     /// Colour theme of the terminal UI.
     public var theme: String = "dark"
     /// Whether the UI turns on mouse reporting.
     public var mouse: Bool = true
     /// Where SparkPlug keeps its data (`$SPARKPLUG_HOME`, default `$XDG_DATA_HOME/sparkplug`).
     public var dataDir: String
+
+    /// The provider a nil model reference uses (`model.default`).
+    public var modelDefault: String = "local"
+    /// OpenAI-compatible servers by name (`model.providers`), besides the built-in `local`.
+    public var providers: [Provider] = []
+    /// Port of the managed local model server (`model.local.port`).
+    public var localModelPort: Int = 8734
+    /// CPU threads of the managed local model server (`model.local.threads`).
+    public var localModelThreads: Int = 1
+    /// Seconds allowed to connect to a model server (`model.timeout.connect`).
+    public var modelConnectTimeout: Double = 5
+    /// Seconds allowed until the first token (`model.timeout.first_token`).
+    public var modelFirstTokenTimeout: Double = 60
+    /// Seconds allowed for a whole model call (`model.timeout.total`).
+    public var modelTotalTimeout: Double = 300
+
+    /// An OpenAI-compatible server, as configured.
+    public struct Provider: Sendable, Equatable {
+        public var name: String
+        /// Base URL, with or without `/v1`.
+        public var baseURL: String
+        /// Model name sent with requests.
+        public var model: String
+        /// Name of the environment variable holding the API key, if the server needs one.
+        public var apiKeyEnv: String?
+        public init(name: String, baseURL: String, model: String, apiKeyEnv: String? = nil) {
+            self.name = name
+            self.baseURL = baseURL
+            self.model = model
+            self.apiKeyEnv = apiKeyEnv
+        }
+    }
 
     /// An inference server to watch.
     public struct Endpoint: Sendable, Equatable, Codable {
@@ -36,13 +70,19 @@ public struct Configuration: Sendable, Equatable {
         dataDir = "\(xdgData)/sparkplug"
     }
 
+    /// The endpoints the dashboard scrapes: `monitor.endpoints` when set, else the managed
+    /// local model server's `/metrics`.
+    public var monitoredEndpoints: [Endpoint] {
+        endpointsSet ? endpoints : [Endpoint(name: "local model", url: "http://127.0.0.1:\(localModelPort)/metrics")]
+    }
+
     /// The themes the UI knows.
     public static let themes = ["dark", "light", "mono"]
 }
 
 /// One configuration key: its dotted YAML path, its environment variable and its meaning.
 public struct ConfigKey: Sendable {
-    public enum Kind: String, Sendable { case number, integer, string, bool, endpoints }
+    public enum Kind: String, Sendable { case number, integer, string, bool, endpoints, providers }
     public let path: String
     public let kind: Kind
     public let help: String
@@ -55,9 +95,17 @@ public struct ConfigKey: Sendable {
         ConfigKey(path: "monitor.interval", kind: .number, help: "seconds between samples (0.1–60, default 1)"),
         ConfigKey(path: "monitor.processes", kind: .integer, help: "processes kept in the process table (1–1000, default 50)"),
         ConfigKey(path: "monitor.endpoints", kind: .endpoints,
-                  help: "inference servers to scrape: a list of {name, url} (env: name=url,name=url)"),
+                  help: "inference servers to scrape: a list of {name, url} (env: name=url,name=url; default: the local model server)"),
         ConfigKey(path: "ui.theme", kind: .string, help: "colour theme: dark, light or mono (default dark)"),
         ConfigKey(path: "ui.mouse", kind: .bool, help: "turn on mouse reporting (default true)"),
+        ConfigKey(path: "model.default", kind: .string, help: "provider used when none is named (default local, the managed server)"),
+        ConfigKey(path: "model.providers", kind: .providers,
+                  help: "OpenAI-compatible servers: a map name → {base_url, model, api_key_env} (env: name=model@base_url,…)"),
+        ConfigKey(path: "model.local.port", kind: .integer, help: "port of the managed local model server (default 8734)"),
+        ConfigKey(path: "model.local.threads", kind: .integer, help: "CPU threads of the local model server (1–256, default 1)"),
+        ConfigKey(path: "model.timeout.connect", kind: .number, help: "seconds to connect to a model server (default 5)"),
+        ConfigKey(path: "model.timeout.first_token", kind: .number, help: "seconds until the first token (default 60)"),
+        ConfigKey(path: "model.timeout.total", kind: .number, help: "seconds for a whole model call (default 300)"),
         ConfigKey(path: "data_dir", kind: .string,
                   help: "where SparkPlug keeps its data (env SPARKPLUG_HOME; default $XDG_DATA_HOME/sparkplug)"),
     ]

@@ -93,6 +93,42 @@ public enum ConfigurationLoader {
                 endpoints.append(.init(name: name ?? defaultName(for: url), url: url))
             }
             config.endpoints = endpoints
+            config.endpointsSet = true
+            return
+        }
+        if key.kind == .providers {
+            guard case .mapping(let map) = node else {
+                throw fail("expected a map of name → {base_url, model, api_key_env}, found \(describe(node))")
+            }
+            var providers: [Configuration.Provider] = []
+            for (nameNode, value) in map {
+                let name = nameNode.string ?? "?"
+                let path = "\(key.path).\(name)"
+                func problem(_ reason: String, _ n: Node) -> ConfigurationError {
+                    ConfigurationError(source: file, line: n.mark?.line, column: n.mark?.column, key: path, reason: reason)
+                }
+                guard case .mapping(let fields) = value else {
+                    throw problem("expected {base_url, model, api_key_env}, found \(describe(value))", value)
+                }
+                var values: [String: String] = [:]
+                for (k, v) in fields {
+                    let field = k.string ?? "?"
+                    guard ["base_url", "model", "api_key_env"].contains(field) else {
+                        throw ConfigurationError(source: file, line: k.mark?.line, column: k.mark?.column, key: "\(path).\(field)",
+                                                 reason: "unknown key (expected base_url, model or api_key_env)")
+                    }
+                    guard case .scalar(let scalar) = v else {
+                        throw ConfigurationError(source: file, line: v.mark?.line, column: v.mark?.column, key: "\(path).\(field)",
+                                                 reason: "expected a string, found \(describe(v))")
+                    }
+                    values[field] = scalar.string
+                }
+                guard let url = values["base_url"], !url.isEmpty else { throw problem("missing 'base_url'", value) }
+                if let bad = validateURL(url) { throw problem(bad, value) }
+                guard let model = values["model"], !model.isEmpty else { throw problem("missing 'model'", value) }
+                providers.append(.init(name: name, baseURL: url, model: model, apiKeyEnv: values["api_key_env"]))
+            }
+            config.providers = providers
             return
         }
         guard case .scalar(let scalar) = node else { throw fail("expected a \(key.kind.rawValue), found \(describe(node))") }
@@ -132,6 +168,41 @@ public enum ConfigurationLoader {
                 list.append(.init(name: name, url: url))
             }
             config.endpoints = list
+            config.endpointsSet = true
+        case "model.default":
+            let name = raw.trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty else { throw ValueProblem(text: "must not be empty") }
+            config.modelDefault = name
+        case "model.providers":
+            // Environment and flag form: name=model@base_url,name=model@base_url
+            var providers: [Configuration.Provider] = []
+            for part in raw.split(separator: ",") where !part.trimmingCharacters(in: .whitespaces).isEmpty {
+                let p = part.trimmingCharacters(in: .whitespaces)
+                guard let eq = p.firstIndex(of: "="), let at = p[eq...].firstIndex(of: "@") else {
+                    throw ValueProblem(text: "expected name=model@base_url, found '\(p)'")
+                }
+                let name = String(p[..<eq]), model = String(p[p.index(after: eq)..<at]), url = String(p[p.index(after: at)...])
+                if let problem = validateURL(url) { throw ValueProblem(text: problem) }
+                providers.append(.init(name: name, baseURL: url, model: model))
+            }
+            config.providers = providers
+        case "model.local.port":
+            guard let v = Int(raw.trimmingCharacters(in: .whitespaces)) else { throw ValueProblem(text: "expected an integer, found '\(raw)'") }
+            guard (1...65535).contains(v) else { throw ValueProblem(text: "must be a port between 1 and 65535, found \(v)") }
+            config.localModelPort = v
+        case "model.local.threads":
+            guard let v = Int(raw.trimmingCharacters(in: .whitespaces)) else { throw ValueProblem(text: "expected an integer, found '\(raw)'") }
+            guard (1...256).contains(v) else { throw ValueProblem(text: "must be between 1 and 256, found \(v)") }
+            config.localModelThreads = v
+        case "model.timeout.connect", "model.timeout.first_token", "model.timeout.total":
+            var s = raw.trimmingCharacters(in: .whitespaces)
+            if s.hasSuffix("s") { s.removeLast() }
+            guard let v = Double(s), v > 0, v <= 86_400 else { throw ValueProblem(text: "expected a positive number of seconds, found '\(raw)'") }
+            switch key.path {
+            case "model.timeout.connect": config.modelConnectTimeout = v
+            case "model.timeout.first_token": config.modelFirstTokenTimeout = v
+            default: config.modelTotalTimeout = v
+            }
         case "ui.theme":
             guard Configuration.themes.contains(raw) else {
                 throw ValueProblem(text: "unknown theme '\(raw)' (themes: \(Configuration.themes.joined(separator: ", ")))")
@@ -151,10 +222,11 @@ public enum ConfigurationLoader {
         }
     }
 
-    /// Applies `SPARKPLUG_*` variables. `SPARKPLUG_HOME` sets `data_dir`.
+    /// Applies `SPARKPLUG_*` variables. `SPARKPLUG_HOME` sets `data_dir`; `SPARKPLUG_TEST_*` are ignored.
     public static func applyEnvironment(_ env: [String: String], to config: inout Configuration) throws {
         let known = Dictionary(uniqueKeysWithValues: ConfigKey.all.map { ($0.environmentVariable, $0) })
-        for (name, value) in env.sorted(by: { $0.key < $1.key }) where name.hasPrefix("SPARKPLUG_") {
+        // SPARKPLUG_TEST_* variables belong to the test scripts (e.g. SPARKPLUG_TEST_MODEL_URL), not to settings.
+        for (name, value) in env.sorted(by: { $0.key < $1.key }) where name.hasPrefix("SPARKPLUG_") && !name.hasPrefix("SPARKPLUG_TEST_") {
             let key = name == "SPARKPLUG_HOME" ? ConfigKey.named("data_dir") : known[name]
             guard let key else {
                 // Unknown SPARKPLUG_ variables are errors too: a typo must not be silently ignored.

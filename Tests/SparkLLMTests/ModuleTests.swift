@@ -1,4 +1,0 @@
-import Testing
-@testable import SparkLLM
-
-@Test func moduleLoads() { _ = SparkLLM.self }
