@@ -78,8 +78,9 @@ enum RunsFormat {
         var events: [RunEvent]
     }
 
-    /// Pretty JSON with ISO 8601 dates and sorted keys.
+    /// Pretty JSON with ISO 8601 dates and sorted keys (an empty list prints as `[]`).
     static func json<T: Encodable>(_ value: T) throws -> String {
+        if let list = value as? [RunRecord], list.isEmpty { return "[]" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601

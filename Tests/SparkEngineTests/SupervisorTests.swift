@@ -183,7 +183,7 @@ extension SupervisorTests {
             try await supervisor.stop("a")
             #expect(await supervisor.snapshot(of: "a")?.state == .stopped)
             await supervisor.flushPersistence()
-            #expect(try await registry.agent(named: "a")?.desiredState == .stopped)
+            #expect(await registry.agent(named: "a")?.desiredState == .stopped)
             await #expect(throws: SupervisorError.notReady(agent: "a", state: .stopped)) {
                 try await supervisor.submit(agent: "a") { _ in 1 }
             }
@@ -195,7 +195,7 @@ extension SupervisorTests {
             try await supervisor.remove("a")
             #expect(await supervisor.snapshots().isEmpty)
             await supervisor.flushPersistence()
-            #expect(try await registry.agent(named: "a") == nil)
+            #expect(await registry.agent(named: "a") == nil)
             await #expect(throws: SupervisorError.unknownAgent("a")) { try await supervisor.start("a") }
         }
 
@@ -222,7 +222,7 @@ extension SupervisorTests {
             #expect(done.state == .idle)
             #expect(done.currentTask == nil && done.runID == nil)
             await supervisor.flushPersistence()
-            let states = try await runs.events(runID: "run1").filter { $0.kind == .agentState }
+            let states = await runs.events(runID: "run1").filter { $0.kind == .agentState }
             #expect(states.map { $0.payload["state"]?.stringValue } == ["running", "idle"])
             #expect(states.allSatisfy { $0.agent == "a" })
         }
@@ -455,7 +455,8 @@ extension SupervisorTests {
             for _ in 0..<500 { observer(.token(agent: "a", text: "x")) }
             // Nothing is published until the interval passes, however many tokens arrive.
             clock.advance(by: .milliseconds(50))
-            let first = try #require(await iterator.next())
+            await #expect(throws: SupervisorError.alreadyRunning) { try await supervisor.run() }
+        let first = try #require(await iterator.next())
             #expect(first.first?.streaming.count == 500)
             await eventually("the publisher sleeps again") { clock.sleeperCount == 2 }
             for _ in 0..<300 { observer(.token(agent: "a", text: "y")) }

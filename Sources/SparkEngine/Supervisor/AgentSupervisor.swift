@@ -20,11 +20,14 @@ public enum SupervisorError: Error, Equatable, Sendable, CustomStringConvertible
     case unknownAgent(String)
     /// The agent cannot take this command in its current state (e.g. work while not idle).
     case notReady(agent: String, state: AgentState)
+    /// `run()` was called a second time; a supervisor runs its loops once.
+    case alreadyRunning
 
     public var description: String {
         switch self {
         case .unknownAgent(let name): return "no deployed agent named \(name)"
         case .notReady(let name, let state): return "agent \(name) is \(state.rawValue) and cannot take this command"
+        case .alreadyRunning: return "the supervisor's loops are already running (run() is called once)"
         }
     }
 }
@@ -76,6 +79,7 @@ public actor AgentSupervisor {
     private var subscribers: [Int: AsyncStream<[AgentSnapshot]>.Continuation] = [:]
     private var nextSubscriber = 0
     private var persistTail: Task<Void, Never>?
+    private var loopsStarted = false
 
     /// The last error writing to the registry or run store, if any (the lifecycle goes on).
     public private(set) var lastPersistenceError: String?
@@ -410,8 +414,11 @@ public actor AgentSupervisor {
     }
 
     /// Runs the shared loops until cancelled: publishing snapshot updates (at most one per
-    /// publish interval) and probing idle agents every health interval.
+    /// publish interval) and probing idle agents every health interval. Run it once (for
+    /// example as a service in the app's service group).
     public func run() async throws {
+        guard !loopsStarted else { throw SupervisorError.alreadyRunning }
+        loopsStarted = true
         let changes = self.changes
         let clock = self.clock
         let healthInterval = self.healthInterval
