@@ -279,6 +279,31 @@ extension SupervisorTests {
             #expect(await supervisor.snapshot(of: "b")?.state == .stopped)
         }
 
+        @Test func agentsComeBackFromTheRegistry() async throws {
+            let registry = InMemoryAgentRegistry()
+            let first = AgentSupervisor(probe: { _ in }, registry: registry)
+            try await first.deploy(spec("a"), restartPolicy: .onFailure(maxRestarts: 2, backoff: .seconds(1)))
+            try await first.restart("a")
+            try await first.deploy(spec("b"))
+            try await first.stop("b")
+            await first.flushPersistence()
+            let deployedAt = try #require(await registry.agent(named: "a")?.deployedAt)
+            await registry.upsertAgent(AgentRecord(name: "broken", spec: ["name": "broken"]))
+
+            let probe = ScriptedProbe()
+            let second = AgentSupervisor(probe: probe.probe, registry: registry)
+            await #expect(throws: SupervisorError.self) { try await second.restoreFromRegistry() }
+            let all = await second.snapshots()
+            #expect(all.map(\.name) == ["a", "b"])
+            #expect(all.map(\.state) == [.idle, .stopped])
+            #expect(all[0].restarts == 1)
+            #expect(all[0].role == "Researcher")
+            #expect(probe.calls == 1)
+            await second.flushPersistence()
+            #expect(await registry.agent(named: "a")?.deployedAt == deployedAt)
+            #expect(try await second.start("b").state == .idle)
+        }
+
         @Test func manyIdleAgentsShareOneHealthCheck() async throws {
             let probe = ScriptedProbe()
             let supervisor = AgentSupervisor(probe: probe.probe)

@@ -22,12 +22,17 @@ public enum SupervisorError: Error, Equatable, Sendable, CustomStringConvertible
     case notReady(agent: String, state: AgentState)
     /// `run()` was called a second time; a supervisor runs its loops once.
     case alreadyRunning
+    /// Registry records whose spec could not be read back, by agent name, with the reason.
+    case unreadableRecords([String: String])
 
     public var description: String {
         switch self {
         case .unknownAgent(let name): return "no deployed agent named \(name)"
         case .notReady(let name, let state): return "agent \(name) is \(state.rawValue) and cannot take this command"
         case .alreadyRunning: return "the supervisor's loops are already running (run() is called once)"
+        case .unreadableRecords(let failures):
+            let list = failures.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+            return "some registered agents could not be restored: \(list)"
         }
     }
 }
@@ -168,6 +173,52 @@ public actor AgentSupervisor {
         }
         await bringUp(spec.name)
         return try require(spec.name).activity.snapshot
+    }
+
+    /// Brings back the agents in the registry, as after SparkPlug restarts: agents a person
+    /// left started are probed again (a few at a time) and come back `idle` or `error`;
+    /// stopped ones come back `stopped`. Restart counts and deploy times are kept; agents
+    /// already supervised are left alone. Returns every agent's snapshot; throws
+    /// `unreadableRecords` (after restoring the rest) for records whose spec is unreadable.
+    @discardableResult
+    public func restoreFromRegistry() async throws -> [AgentSnapshot] {
+        guard let registry else { return snapshots() }
+        var failures: [String: String] = [:]
+        var toProbe: [String] = []
+        for record in try await registry.listAgents() where entries[record.name] == nil {
+            let spec: AgentSpec
+            do {
+                spec = try JSONDecoder().decode(AgentSpec.self, from: Data(record.spec.jsonString.utf8))
+            } catch {
+                failures[record.name] = "\(error)"
+                continue
+            }
+            let started = record.desiredState == .started
+            let snapshot = AgentSnapshot(
+                name: spec.name, role: spec.role, state: started ? .deploying : .stopped, model: spec.model ?? "default",
+                lastError: record.lastError, restarts: record.restarts)
+            entries[spec.name] = Entry(
+                spec: spec, policy: record.restartPolicy,
+                activity: AgentActivity(snapshot: snapshot, transcriptLimit: transcriptLimit))
+            if started { toProbe.append(spec.name) }
+        }
+        dirty = true
+        changed.yield()
+        await withTaskGroup(of: Void.self) { group in
+            var next = 0
+            for _ in 0..<probeConcurrency where next < toProbe.count {
+                let name = toProbe[next]
+                next += 1
+                group.addTask { await self.bringUp(name) }
+            }
+            while await group.next() != nil, next < toProbe.count {
+                let name = toProbe[next]
+                next += 1
+                group.addTask { await self.bringUp(name) }
+            }
+        }
+        if !failures.isEmpty { throw SupervisorError.unreadableRecords(failures) }
+        return snapshots()
     }
 
     /// Starts a `stopped` (or failed) agent: probes it again and returns its snapshot.
