@@ -1,2 +1,0 @@
-/// SQLite storage through GRDB.
-public enum SparkStore {}

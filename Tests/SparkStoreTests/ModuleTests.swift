@@ -1,4 +1,0 @@
-import Testing
-@testable import SparkStore
-
-@Test func moduleLoads() { _ = SparkStore.self }
