@@ -1,4 +1,0 @@
-import Testing
-@testable import SparkEngine
-
-@Test func moduleLoads() { _ = SparkEngine.self }
