@@ -101,7 +101,7 @@ public struct Calculator {
             let open = index
             index += 1
             let value = try expression()
-            guard peek() == ")" else { throw error("missing ')' for '(' at position \(open + 1)") }
+            guard peek() == ")" else { throw error("missing ')' (the '(' is at position \(open + 1))") }
             index += 1
             return value
         }
