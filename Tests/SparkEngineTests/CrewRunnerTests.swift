@@ -207,6 +207,7 @@ import Testing
         #expect(delegations.count == 3)
         #expect(delegations[1].payload["coworker"] == "writer" && delegations[1].payload["answer"] == "Two otters drift,\npaw in paw.")
         #expect(delegations.allSatisfy { $0.agent == "manager" && $0.task == "story" })
+        #expect(delegations[2].payload["error"]?.stringValue?.contains("no coworker 'Chef'") == true)
         #expect(events.contains { $0.kind == .modelCall && $0.agent == "writer" })
         let run = try #require(try await store.run(id: result.runID))
         #expect(run.status == .succeeded && run.usage == result.usage)

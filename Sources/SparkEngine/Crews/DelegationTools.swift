@@ -47,7 +47,10 @@ struct DelegationTool: Tool {
         let shared = arguments["context"]?.stringValue ?? ""
         let name = arguments["coworker"]?.stringValue ?? ""
         guard let coworker = coworkers.find(name) else {
-            throw ToolError("there is no coworker '\(name)'; coworkers: \(coworkers.roles)")
+            let error = ToolError("there is no coworker '\(name)'; coworkers: \(coworkers.roles)")
+            try await record(["tool": .string(kind.rawValue), "coworker": .string(name), subject: .string(text),
+                              "context": .string(shared), "error": .string(error.message)], context)
+            throw error
         }
         let prompt = AgentPrompts.task(
             description: text,
