@@ -215,6 +215,26 @@ import Testing
         #expect(result.usage.promptTokens > 0 && events.filter { $0.kind == .modelCall }.count == 6)
     }
 
+    @Test func sequentialAgentAllowedToDelegateAsksACoworker() async throws {
+        var lead = writer
+        lead.allowDelegation = true
+        let crew = CrewSpec(name: "d", agents: [lead, researcher], tasks: [
+            TaskSpec(name: "article", description: "Write about {topic}", agent: "writer"),
+        ])
+        let model = ScriptedModel()
+        model.route(systemContains: "You are Writer", replies: [
+            .toolCall("ask_question", ["question": "Do otters use tools?", "context": "For an article.",
+                                       "coworker": "otters researcher"]),
+            .text("Otters crack shells with stones."),
+        ])
+        model.route(systemContains: "You are otters Researcher", replies: [.delayed(.milliseconds(1), .text("Yes, stones."))])
+        let result = try await runner(crew, model: model, store: TestRunStore()).kickoff(inputs: ["topic": "otters"])
+        #expect(result.output == "Otters crack shells with stones.")
+        #expect(model.requests(systemContains: "You are Writer")[0].tools.map(\.name) == ["delegate_work", "ask_question"])
+        #expect(model.requests(systemContains: "You are otters Researcher")[0].tools.isEmpty)
+        #expect(model.requests(systemContains: "You are Writer")[1].messages.last?.content == "Yes, stones.")
+    }
+
     @Test func cancellationMarksTheRunCancelled() async throws {
         let crew = CrewSpec(name: "c", agents: [writer], tasks: [TaskSpec(name: "x", description: "x", agent: "writer")])
         let model = ScriptedModel(replies: [.hang])
