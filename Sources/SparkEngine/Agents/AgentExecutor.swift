@@ -100,8 +100,8 @@ public struct AgentExecutor: Sendable {
             if let rateLimiter { try await rateLimiter.acquire() }
             observer?(.modelCallStarted(agent: name, prompt: messages.last?.content ?? ""))
 
-            let request = ChatRequest(model: agent.model, messages: messages, tools: toolSpecs,
-                                      temperature: agent.temperature)
+            // The model reference (agent.model) chose `model`; the client knows the server's model name.
+            let request = ChatRequest(messages: messages, tools: toolSpecs, temperature: agent.temperature)
             let started = ContinuousClock.now
             let response = try await call(request)
             let latency = ContinuousClock.now - started
