@@ -29,9 +29,21 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         let state = AppState(width: session.size.width, height: session.size.height, theme: .named(config.theme),
                              interval: config.monitorInterval)
-        let app = DashboardApp(state: state, source: monitor)
+        // The agent control plane shares the store with the CLI; without a usable store the
+        // dashboard still runs, and says why the Agents screen is empty.
+        var plane: ControlPlane?
+        var storeProblem: String?
+        do {
+            plane = try ControlPlane(config: config, workspace: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        } catch {
+            storeProblem = "agents unavailable: \(error)"
+        }
+        plane?.start()
+        var app = DashboardApp(state: state, source: monitor, host: plane)
+        if let storeProblem { app.state.status = storeProblem }
         let status = await app.run(session: session)
         session.restore()
+        await plane?.stop()
         if status != 0 { throw ExitCode(status) }
     }
 }

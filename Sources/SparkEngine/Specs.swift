@@ -22,11 +22,17 @@ public struct AgentSpec: Sendable, Hashable, Codable {
     public var memory: Bool
     /// Sampling temperature for this agent's calls; nil for the server's default.
     public var temperature: Double?
+    /// Most tokens one model call may generate; nil for ``defaultMaxTokens``. Small local
+    /// models can ramble until the call's time limit without one.
+    public var maxTokens: Int?
+
+    /// The generation limit of an agent that sets none.
+    public static let defaultMaxTokens = 1024
 
     public init(
         name: String, role: String, goal: String = "", backstory: String = "", model: String? = nil,
         tools: [String] = [], maxIterations: Int = 20, maxRequestsPerMinute: Int? = nil, allowDelegation: Bool = false,
-        memory: Bool = false, temperature: Double? = nil
+        memory: Bool = false, temperature: Double? = nil, maxTokens: Int? = nil
     ) {
         self.name = name
         self.role = role
@@ -39,6 +45,7 @@ public struct AgentSpec: Sendable, Hashable, Codable {
         self.allowDelegation = allowDelegation
         self.memory = memory
         self.temperature = temperature
+        self.maxTokens = maxTokens
     }
 }
 

@@ -35,6 +35,8 @@ public struct Configuration: Sendable, Equatable {
     public var modelFirstTokenTimeout: Double = 60
     /// Seconds allowed for a whole model call (`model.timeout.total`).
     public var modelTotalTimeout: Double = 300
+    /// Hosts the `http_get` tool may fetch from (subdomains included); empty: none.
+    public var httpAllowedHosts: [String] = []
 
     /// An OpenAI-compatible server, as configured.
     public struct Provider: Sendable, Equatable {
@@ -82,7 +84,7 @@ public struct Configuration: Sendable, Equatable {
 
 /// One configuration key: its dotted YAML path, its environment variable and its meaning.
 public struct ConfigKey: Sendable {
-    public enum Kind: String, Sendable { case number, integer, string, bool, endpoints, providers }
+    public enum Kind: String, Sendable { case number, integer, string, bool, list, endpoints, providers }
     public let path: String
     public let kind: Kind
     public let help: String
@@ -106,6 +108,8 @@ public struct ConfigKey: Sendable {
         ConfigKey(path: "model.timeout.connect", kind: .number, help: "seconds to connect to a model server (default 5)"),
         ConfigKey(path: "model.timeout.first_token", kind: .number, help: "seconds until the first token (default 60)"),
         ConfigKey(path: "model.timeout.total", kind: .number, help: "seconds for a whole model call (default 300)"),
+        ConfigKey(path: "tools.http.allowed_hosts", kind: .list,
+                  help: "hosts the http_get tool may fetch from, subdomains included (a YAML list, or comma-separated; default none)"),
         ConfigKey(path: "data_dir", kind: .string,
                   help: "where SparkPlug keeps its data (env SPARKPLUG_HOME; default $XDG_DATA_HOME/sparkplug)"),
     ]

@@ -131,6 +131,15 @@ public enum ConfigurationLoader {
             config.providers = providers
             return
         }
+        if key.kind == .list, case .sequence(let seq) = node {
+            var items: [String] = []
+            for item in seq {
+                guard case .scalar(let s) = item, !s.string.isEmpty else { throw fail("expected a string, found \(describe(item))", item) }
+                items.append(s.string)
+            }
+            try set(key, raw: items.joined(separator: ","), config: &config)
+            return
+        }
         guard case .scalar(let scalar) = node else { throw fail("expected a \(key.kind.rawValue), found \(describe(node))") }
         do {
             try set(key, raw: scalar.string, config: &config)
@@ -169,6 +178,9 @@ public enum ConfigurationLoader {
             }
             config.endpoints = list
             config.endpointsSet = true
+        case "tools.http.allowed_hosts":
+            config.httpAllowedHosts = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                .filter { !$0.isEmpty }
         case "model.default":
             let name = raw.trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty else { throw ValueProblem(text: "must not be empty") }

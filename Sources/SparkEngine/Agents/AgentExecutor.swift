@@ -101,7 +101,8 @@ public struct AgentExecutor: Sendable {
             observer?(.modelCallStarted(agent: name, prompt: messages.last?.content ?? ""))
 
             // The model reference (agent.model) chose `model`; the client knows the server's model name.
-            let request = ChatRequest(messages: messages, tools: toolSpecs, temperature: agent.temperature)
+            let request = ChatRequest(messages: messages, tools: toolSpecs, temperature: agent.temperature,
+                                      maxTokens: agent.maxTokens ?? AgentSpec.defaultMaxTokens)
             let started = ContinuousClock.now
             let response = try await call(request)
             let latency = ContinuousClock.now - started

@@ -46,7 +46,7 @@ public enum CrewLoader {
     static let agentKeysIgnored: Set<String> = [
         "verbose", "cache", "max_execution_time", "max_retry_limit", "respect_context_window", "allow_code_execution",
         "code_execution_mode", "function_calling_llm", "system_template", "prompt_template", "response_template",
-        "use_system_prompt", "max_tokens", "step_callback", "multimodal", "reasoning", "max_reasoning_attempts",
+        "use_system_prompt", "step_callback", "multimodal", "reasoning", "max_reasoning_attempts",
         "inject_date", "date_format", "knowledge_sources", "embedder", "embedder_config", "config", "callbacks",
         "knowledge", "knowledge_config", "security_config", "guardrail", "apps", "mcps",
     ]
@@ -121,6 +121,19 @@ public enum CrewLoader {
         return LoadedCrew(crew: crew, warnings: reader.warnings)
     }
 
+    /// Loads the agents of one CrewAI `agents.yaml` file (for `sparkplug agent deploy FILE`).
+    public static func loadAgents(file: URL) throws -> (agents: [AgentSpec], warnings: [CrewLoadIssue]) {
+        var reader = Reader()
+        guard let root = try reader.document(file) else {
+            throw CrewLoadIssue(file: file.path, line: nil, key: "(file)", message: "defines no agents")
+        }
+        var agents: [AgentSpec] = []
+        for (nameNode, value) in root {
+            agents.append(try agent(named: nameNode.string ?? "?", nameNode: nameNode, value, reader: &reader))
+        }
+        return (agents, reader.warnings)
+    }
+
     private static func agent(named name: String, nameNode: Node, _ node: Node, reader: inout Reader) throws -> AgentSpec {
         guard case .mapping(let map) = node else {
             throw reader.issue(node, key: name, "expected a mapping of agent keys, found \(Reader.describe(node))")
@@ -137,6 +150,8 @@ public enum CrewLoader {
             case "backstory": spec.backstory = try reader.string(value, key: path)
             case "llm": spec.model = try reader.string(value, key: path)
             case "tools": spec.tools = try reader.strings(value, key: path)
+            case "max_tokens": spec.maxTokens = reader.isNull(value) ? nil : try reader.int(value, key: path, minimum: 1)
+            case "temperature": spec.temperature = try reader.double(value, key: path)
             case "max_iter": spec.maxIterations = try reader.int(value, key: path, minimum: 1)
             case "max_rpm": spec.maxRequestsPerMinute = reader.isNull(value) ? nil : try reader.int(value, key: path, minimum: 1)
             case "allow_delegation": spec.allowDelegation = try reader.bool(value, key: path)

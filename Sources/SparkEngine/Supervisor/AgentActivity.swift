@@ -64,6 +64,24 @@ struct AgentActivity: Sendable {
         }
     }
 
+    /// Mirrors work the supervisor did not start (a crew runner driving deployed agents) in
+    /// the state: a task starting makes an idle agent `running`, its end makes it `idle`
+    /// again, a failure makes it `error`. Restart policies do not apply to such work: the
+    /// crew run that drove it has already failed.
+    mutating func mirrorOutsideWork(_ event: AgentLiveEvent) {
+        switch event {
+        case .taskStarted where snapshot.state == .idle || snapshot.state == .error:
+            snapshot.state = .running
+            snapshot.lastError = nil
+        case .taskFinished where snapshot.state == .running || snapshot.state == .waiting:
+            snapshot.state = .idle
+        case .failed where snapshot.state == .running || snapshot.state == .waiting:
+            snapshot.state = .error
+            snapshot.currentTask = nil
+        default: break
+        }
+    }
+
     /// Appends a transcript line, dropping the oldest beyond the limit.
     mutating func add(_ kind: TranscriptEntry.Kind, _ text: String, at time: Date) {
         let kept = text.utf8.count > Self.entryLimit ? Self.prefix(text, bytes: Self.entryLimit) + "…" : text

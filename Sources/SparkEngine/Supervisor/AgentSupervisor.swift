@@ -138,6 +138,7 @@ public actor AgentSupervisor {
             guard var entry = entries[name] else { continue }
             let before = entry.activity.snapshot.state
             entry.activity.apply(event, at: time)
+            if entry.cancelWork == nil { entry.activity.mirrorOutsideWork(event) }
             if entry.activity.snapshot.state != before { changedStates.insert(name) }
             entries[name] = entry
         }
