@@ -164,11 +164,9 @@ final class ControlPlane: AppHost {
         let runner = CrewRunner(crew: crew, models: models.resolver, store: store, workspace: workspace, tools: tools,
                                 humanInput: human, observer: observer)
         sink.yield(.notice("crew \(crew.name) started"))
-        let started = ContinuousClock.now
         do {
             let result = try await runner.kickoff(inputs: inputs)
-            let seconds = (ContinuousClock.now - started).components.seconds
-            sink.yield(.notice("crew \(crew.name) finished in \(seconds) s, \(result.usage.totalTokens) tokens: o \(result.runID) opens the run"))
+            sink.yield(.notice("run \(result.runID) done: crew \(crew.name), \(result.usage.totalTokens) tokens (o opens it)"))
         } catch {
             sink.yield(.notice("crew \(crew.name) failed: \(error)"))
         }

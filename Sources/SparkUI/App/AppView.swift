@@ -79,7 +79,8 @@ public enum AppView {
         buf.setStyle(area, t.footer)
         var x = area.x
         if let status = state.status {
-            let text = " \(DisplayWidth.truncate(status, to: max(0, area.width / 2))) "
+            // The status may take all but the room the palette, help and quit hints need.
+            let text = " \(DisplayWidth.truncate(status, to: max(area.width / 2, area.width - 36))) "
             x = buf.setString(x: x, y: area.y, text, style: t.footer.fg(t.accent).bold, maxWidth: area.width)
             x = buf.setString(x: x, y: area.y, "│", style: t.footer.dim, maxWidth: area.right - x)
         }
