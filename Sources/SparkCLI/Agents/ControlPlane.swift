@@ -29,7 +29,8 @@ final class ControlPlane: AppHost {
         store = try SQLiteStore(dataDir: config.dataDir)
         let models = ModelCache(catalog: config.modelCatalog())
         self.models = models
-        supervisor = AgentSupervisor(probe: { spec in try await models.probe(spec) }, registry: store, runStore: store)
+        supervisor = AgentSupervisor(probe: { spec in try await models.probe(spec) }, registry: store, runStore: store,
+                                     modelLabel: { models.label($0.model) })
         tools = config.toolRegistry()
         self.workspace = workspace
         (stream, sink) = AsyncStream.makeStream(of: Action.self, bufferingPolicy: .bufferingNewest(256))

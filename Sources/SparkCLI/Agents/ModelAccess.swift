@@ -26,6 +26,12 @@ final class ModelCache: Sendable {
         }
     }
 
+    /// `model@provider` for an agent's `llm:` reference, or the reference itself if unknown.
+    func label(_ reference: String?) -> String {
+        guard let p = try? catalog.provider(for: reference) else { return reference ?? "default" }
+        return "\(p.model)@\(p.name)"
+    }
+
     /// The engine's model resolver.
     var resolver: ModelResolver {
         { [self] reference in try client(reference) }

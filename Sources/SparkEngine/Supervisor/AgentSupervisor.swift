@@ -67,6 +67,7 @@ public actor AgentSupervisor {
     }
 
     private let probe: HealthProbe
+    private let modelLabel: @Sendable (AgentSpec) -> String
     private let registry: (any AgentRegistry)?
     private let runStore: (any RunStore)?
     private let clock: any Clock<Duration>
@@ -98,12 +99,15 @@ public actor AgentSupervisor {
     ///   - healthInterval: time between periodic health checks of idle agents.
     ///   - publishInterval: the shortest time between two published snapshot updates.
     ///   - transcriptLimit: transcript entries kept per agent.
+    ///   - modelLabel: how an agent's model is named in snapshots (e.g. `smollm2@local`).
     public init(
         probe: @escaping HealthProbe, registry: (any AgentRegistry)? = nil, runStore: (any RunStore)? = nil,
         clock: any Clock<Duration> = ContinuousClock(), healthInterval: Duration = .seconds(30),
-        publishInterval: Duration = .milliseconds(50), transcriptLimit: Int = 200
+        publishInterval: Duration = .milliseconds(50), transcriptLimit: Int = 200,
+        modelLabel: @escaping @Sendable (AgentSpec) -> String = { $0.model ?? "default" }
     ) {
         self.probe = probe
+        self.modelLabel = modelLabel
         self.registry = registry
         self.runStore = runStore
         self.clock = clock
@@ -160,7 +164,7 @@ public actor AgentSupervisor {
             guard state != .running && state != .waiting else { throw SupervisorError.notReady(agent: spec.name, state: state) }
             old.pendingRestart?.cancel()
         }
-        let snapshot = AgentSnapshot(name: spec.name, role: spec.role, state: .deploying, model: spec.model ?? "default")
+        let snapshot = AgentSnapshot(name: spec.name, role: spec.role, state: .deploying, model: modelLabel(spec))
         entries[spec.name] = Entry(
             spec: spec, policy: restartPolicy, activity: AgentActivity(snapshot: snapshot, transcriptLimit: transcriptLimit),
             epoch: (entries[spec.name]?.epoch ?? 0) + 1)
@@ -196,7 +200,7 @@ public actor AgentSupervisor {
             }
             let started = record.desiredState == .started
             let snapshot = AgentSnapshot(
-                name: spec.name, role: spec.role, state: started ? .deploying : .stopped, model: spec.model ?? "default",
+                name: spec.name, role: spec.role, state: started ? .deploying : .stopped, model: modelLabel(spec),
                 lastError: record.lastError, restarts: record.restarts)
             entries[spec.name] = Entry(
                 spec: spec, policy: record.restartPolicy,
