@@ -13,9 +13,9 @@ import Testing
     }
 
     @Test func happyPathCallsToolThenAnswers() async throws {
-        let store = TestRunStore()
+        let store = InMemoryRunStore()
         let live = LiveEvents()
-        let run = try makeRun(store: store, observer: live.observer)
+        let run = try await makeRun(store: store, observer: live.observer)
         let model = ScriptedModel(replies: [
             .toolCall("calculator", ["expression": "2 + 2 * 10"]),
             .text("Thought: I know it.\nFinal Answer: The result is 22."),
@@ -53,8 +53,8 @@ import Testing
     }
 
     @Test func malformedToolArgumentsAreFedBack() async throws {
-        let store = TestRunStore()
-        let run = try makeRun(store: store)
+        let store = InMemoryRunStore()
+        let run = try await makeRun(store: store)
         let model = ScriptedModel(replies: [.rawToolCall(name: "calculator", arguments: "{\"expression\": \"1+"), .text("ok")])
         let result = try await AgentExecutor(agent: agent(), model: model, tools: calculatorOnly, run: run)
             .execute(prompt: "go")
@@ -68,7 +68,7 @@ import Testing
     @Test func unknownToolNamesTheAvailableOnes() async throws {
         let model = ScriptedModel(replies: [.toolCall("web_search", ["q": "otters"]), .text("fine")])
         let tools = ToolRegistry([CalculatorTool(), FailingTool()])
-        _ = try await AgentExecutor(agent: agent(), model: model, tools: tools, run: try makeRun()).execute(prompt: "go")
+        _ = try await AgentExecutor(agent: agent(), model: model, tools: tools, run: try await makeRun()).execute(prompt: "go")
         let fed = feedback(in: model.requests[1])
         #expect(fed == ["Error: there is no tool named 'web_search'. Available tools: calculator, flaky."])
     }
@@ -76,7 +76,7 @@ import Testing
     @Test func throwingToolErrorIsFedBack() async throws {
         let model = ScriptedModel(replies: [.toolCall("flaky", [:]), .toolCall("calculator", ["expression": "1/0"]), .text("gave up")])
         let tools = ToolRegistry([CalculatorTool(), FailingTool()])
-        let result = try await AgentExecutor(agent: agent(), model: model, tools: tools, run: try makeRun()).execute(prompt: "go")
+        let result = try await AgentExecutor(agent: agent(), model: model, tools: tools, run: try await makeRun()).execute(prompt: "go")
         #expect(result.finalAnswer == "gave up")
         #expect(feedback(in: model.requests[1]).last == "Error: tool 'flaky' failed: the backend is down")
         #expect(feedback(in: model.requests[2]).last == "Error: tool 'calculator' failed: cannot evaluate '1/0': division by zero at position 2")
@@ -84,7 +84,7 @@ import Testing
 
     @Test func schemaViolationsAreFedBackWithPaths() async throws {
         let model = ScriptedModel(replies: [.toolCall("calculator", ["expr": "1+1", "expression": 3]), .text("done")])
-        _ = try await AgentExecutor(agent: agent(), model: model, tools: calculatorOnly, run: try makeRun()).execute(prompt: "go")
+        _ = try await AgentExecutor(agent: agent(), model: model, tools: calculatorOnly, run: try await makeRun()).execute(prompt: "go")
         let message = try #require(feedback(in: model.requests[1]).first)
         #expect(message.contains("do not match its schema"))
         #expect(message.contains("- $.expr: unexpected property (allowed: expression)"))
@@ -92,9 +92,9 @@ import Testing
     }
 
     @Test func modelTimeoutFailsNamingTheURL() async throws {
-        let store = TestRunStore()
+        let store = InMemoryRunStore()
         let live = LiveEvents()
-        let run = try makeRun(store: store, observer: live.observer)
+        let run = try await makeRun(store: store, observer: live.observer)
         let url = "http://127.0.0.1:8080/v1/chat/completions"
         let model = ScriptedModel(label: "smollm2 @ 127.0.0.1:8080", replies: [
             .failure(ModelError(kind: .timeout, url: url, message: "no first token within 30 s")),
@@ -113,15 +113,15 @@ import Testing
             .failure(ModelError(kind: .unreachable, url: "http://gpu-box:8000/v1/chat/completions", message: "connection refused")),
         ])
         let error = await #expect(throws: AgentError.self) {
-            try await AgentExecutor(agent: agent(), model: model, tools: calculatorOnly, run: try makeRun()).execute(prompt: "go")
+            try await AgentExecutor(agent: agent(), model: model, tools: calculatorOnly, run: try await makeRun()).execute(prompt: "go")
         }
         let text = String(describing: try #require(error))
         #expect(text.contains("could not reach the model server") && text.contains("http://gpu-box:8000"))
     }
 
     @Test func stopsAtTheIterationLimit() async throws {
-        let store = TestRunStore()
-        let run = try makeRun(store: store)
+        let store = InMemoryRunStore()
+        let run = try await makeRun(store: store)
         let model = ScriptedModel(replies: [
             .toolCall("calculator", ["expression": "1"]), .toolCall("calculator", ["expression": "2"]),
             .text("never asked"),
@@ -136,7 +136,7 @@ import Testing
 
     @Test func cancellationPropagates() async throws {
         let model = ScriptedModel(replies: [.hang])
-        let executor = AgentExecutor(agent: agent(), model: model, tools: calculatorOnly, run: try makeRun())
+        let executor = AgentExecutor(agent: agent(), model: model, tools: calculatorOnly, run: try await makeRun())
         let task = Task { try await executor.execute(prompt: "go") }
         while model.requests.isEmpty { await Task.yield() }
         task.cancel()
@@ -150,7 +150,7 @@ import Testing
             .text("<tool_call>not json</tool_call>"),
             .text("Final Answer: 42"),
         ])
-        let result = try await AgentExecutor(agent: agent(), model: model, tools: calculatorOnly, run: try makeRun())
+        let result = try await AgentExecutor(agent: agent(), model: model, tools: calculatorOnly, run: try await makeRun())
             .execute(prompt: "6 times 7?")
         #expect(result.finalAnswer == "42")
         let second = model.requests[1].messages
@@ -166,7 +166,7 @@ import Testing
             .toolCall("calculator", ["expression": "1"]), .toolCall("calculator", ["expression": "2"]), .text("3"),
         ])
         let limiter = RateLimiter(maxPerMinute: 2, clock: clock)
-        let result = try await AgentExecutor(agent: agent(rpm: 2), model: model, tools: calculatorOnly, run: try makeRun(),
+        let result = try await AgentExecutor(agent: agent(rpm: 2), model: model, tools: calculatorOnly, run: try await makeRun(),
                                              rateLimiter: limiter).execute(prompt: "go")
         #expect(result.finalAnswer == "3")
         #expect(clock.sleeps == [.seconds(60)])

@@ -53,7 +53,7 @@ import Testing
         model.route(systemContains: "You are AI agents Senior Data Researcher", replies: [.text("- point one")])
         model.route(systemContains: "You are AI agents Reporting Analyst", replies: [.text("# Report\n\n## Point one")])
         let workspace = try temporaryDirectory()
-        let result = try await CrewRunner(crew: crew, models: { _ in model }, store: TestRunStore(), workspace: workspace)
+        let result = try await CrewRunner(crew: crew, models: { _ in model }, store: InMemoryRunStore(), workspace: workspace)
             .kickoff(inputs: ["topic": "AI agents", "current_year": "2026"])
         #expect(result.output == "# Report\n\n## Point one")
         #expect(try String(contentsOf: workspace.appendingPathComponent("report.md"), encoding: .utf8) == result.output)

@@ -9,7 +9,7 @@ import Testing
                                backstory: "You dig deep.")
     let writer = AgentSpec(name: "writer", role: "Writer", goal: "Write well", backstory: "You write clearly.")
 
-    func runner(_ crew: CrewSpec, model: ScriptedModel, store: TestRunStore, workspace: URL? = nil,
+    func runner(_ crew: CrewSpec, model: ScriptedModel, store: InMemoryRunStore, workspace: URL? = nil,
                 human: (any HumanInputProvider)? = nil, retries: Int = 2, observer: AgentObserver? = nil) throws -> CrewRunner {
         CrewRunner(crew: crew, models: { _ in model }, store: store, workspace: try workspace ?? temporaryDirectory(),
                    humanInput: human, observer: observer, maxOutputRetries: retries, clock: ManualClock())
@@ -21,7 +21,7 @@ import Testing
                      expectedOutput: "Facts on {topic}", agent: "researcher"),
         ])
         let model = ScriptedModel(replies: [.text("Otters hold hands.")])
-        let store = TestRunStore()
+        let store = InMemoryRunStore()
         let error = await #expect(throws: CrewError.self) {
             try await runner(crew, model: model, store: store).kickoff(inputs: ["topic": "otters"])
         }
@@ -49,7 +49,7 @@ import Testing
         model.route(systemContains: "You are otters Researcher", replies: [.text("FACT: otters hold hands")])
         model.route(systemContains: "You are Writer", replies: [.text("DRAFT: a story")])
         model.route(systemContains: "You are Editor", replies: [.text("All correct")])
-        let store = TestRunStore()
+        let store = InMemoryRunStore()
         let live = LiveEvents()
         let result = try await runner(crew, model: model, store: store, observer: live.observer)
             .kickoff(inputs: ["topic": "otters"])
@@ -87,7 +87,7 @@ import Testing
             .text("{\"title\": \"Otters\", \"points\": [\"cute\", \"clever\"]}"),
         ])
         let workspace = try temporaryDirectory()
-        let result = try await runner(crew, model: model, store: TestRunStore(), workspace: workspace).kickoff()
+        let result = try await runner(crew, model: model, store: InMemoryRunStore(), workspace: workspace).kickoff()
 
         #expect(result.tasks[0].json == ["title": "Otters", "points": ["cute", "clever"]])
         #expect(result.output == #"{"points":["cute","clever"],"title":"Otters"}"#)
@@ -106,7 +106,7 @@ import Testing
             TaskSpec(name: "report", description: "Report", agent: "writer", outputSchema: Self.reportSchema),
         ])
         let model = ScriptedModel(replies: [.text("{}"), .text("{\"title\": 1}"), .text("unused")])
-        let store = TestRunStore()
+        let store = InMemoryRunStore()
         let error = await #expect(throws: CrewError.self) {
             try await runner(crew, model: model, store: store, retries: 1).kickoff()
         }
@@ -122,7 +122,7 @@ import Testing
             TaskSpec(name: "poem", description: "Write a poem about {topic}", agent: "writer", outputFile: "poems/{topic}.md"),
         ])
         let workspace = try temporaryDirectory()
-        _ = try await runner(crew, model: ScriptedModel(replies: [.text("# Otters\nThey float.")]), store: TestRunStore(),
+        _ = try await runner(crew, model: ScriptedModel(replies: [.text("# Otters\nThey float.")]), store: InMemoryRunStore(),
                              workspace: workspace).kickoff(inputs: ["topic": "otters"])
         #expect(try String(contentsOf: workspace.appendingPathComponent("poems/otters.md"), encoding: .utf8)
             == "# Otters\nThey float.")
@@ -133,7 +133,7 @@ import Testing
         limited.maxIterations = 1
         limited.tools = ["calculator"]
         let crew = CrewSpec(name: "stop", agents: [limited], tasks: [TaskSpec(name: "sum", description: "Add", agent: "writer")])
-        let store = TestRunStore()
+        let store = InMemoryRunStore()
         let error = await #expect(throws: CrewError.self) {
             try await runner(crew, model: ScriptedModel(replies: [.toolCall("calculator", ["expression": "1+1"])]),
                              store: store).kickoff()
@@ -147,7 +147,7 @@ import Testing
         bad.tools = ["serper_dev_tool"]
         let crew = CrewSpec(name: "t", agents: [bad], tasks: [TaskSpec(name: "x", description: "x", agent: "writer")])
         let error = await #expect(throws: ToolError.self) {
-            try await runner(crew, model: ScriptedModel(), store: TestRunStore()).kickoff()
+            try await runner(crew, model: ScriptedModel(), store: InMemoryRunStore()).kickoff()
         }
         #expect(error?.message.hasPrefix("agent 'writer' names unknown tool 'serper_dev_tool'; available tools: read_file") == true)
     }
@@ -158,7 +158,7 @@ import Testing
         ])
         let model = ScriptedModel(replies: [.text("short"), .text("longer and detailed")])
         let human = ScriptedHuman(["add detail", ""])
-        let store = TestRunStore()
+        let store = InMemoryRunStore()
         let result = try await runner(crew, model: model, store: store, human: human).kickoff()
         #expect(result.output == "longer and detailed")
         #expect(human.prompts.withLock { $0.count } == 2)
@@ -183,7 +183,7 @@ import Testing
         ])
         model.route(systemContains: "You are otters Researcher", replies: [.text("They hold hands while sleeping.")])
         model.route(systemContains: "You are Writer", replies: [.text("Two otters drift,\npaw in paw.")])
-        let store = TestRunStore()
+        let store = InMemoryRunStore()
         let result = try await runner(crew, model: model, store: store).kickoff(inputs: ["topic": "otters"])
 
         #expect(result.output == "Two otters drift, paw in paw.")
@@ -228,7 +228,7 @@ import Testing
             .text("Otters crack shells with stones."),
         ])
         model.route(systemContains: "You are otters Researcher", replies: [.delayed(.milliseconds(1), .text("Yes, stones."))])
-        let result = try await runner(crew, model: model, store: TestRunStore()).kickoff(inputs: ["topic": "otters"])
+        let result = try await runner(crew, model: model, store: InMemoryRunStore()).kickoff(inputs: ["topic": "otters"])
         #expect(result.output == "Otters crack shells with stones.")
         #expect(model.requests(systemContains: "You are Writer")[0].tools.map(\.name) == ["delegate_work", "ask_question"])
         #expect(model.requests(systemContains: "You are otters Researcher")[0].tools.isEmpty)
@@ -238,7 +238,7 @@ import Testing
     @Test func cancellationMarksTheRunCancelled() async throws {
         let crew = CrewSpec(name: "c", agents: [writer], tasks: [TaskSpec(name: "x", description: "x", agent: "writer")])
         let model = ScriptedModel(replies: [.hang])
-        let store = TestRunStore()
+        let store = InMemoryRunStore()
         let r = try runner(crew, model: model, store: store)
         let task = Task { try await r.kickoff() }
         while model.requests.isEmpty { await Task.yield() }

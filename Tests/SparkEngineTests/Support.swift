@@ -4,45 +4,6 @@ import SparkTesting
 import Synchronization
 @testable import SparkEngine
 
-/// A small in-memory run store for these tests (to be replaced by SparkTesting's).
-actor TestRunStore: RunStore {
-    private(set) var runs: [String: RunRecord] = [:]
-    private var eventsByRun: [String: [RunEvent]] = [:]
-
-    func createRun(_ run: RunRecord) async throws { runs[run.id] = run }
-
-    func finishRun(id: String, status: RunStatus, output: String?, error: String?, usage: TokenUsage) async throws {
-        guard var run = runs[id] else { return }
-        run.status = status
-        run.output = output
-        run.error = error
-        run.usage = usage
-        run.finishedAt = Date()
-        runs[id] = run
-    }
-
-    @discardableResult
-    func append(_ event: RunEvent) async throws -> RunEvent {
-        var e = event
-        e.sequence = (eventsByRun[event.runID]?.count ?? 0) + 1
-        eventsByRun[event.runID, default: []].append(e)
-        return e
-    }
-
-    func listRuns(limit: Int) async throws -> [RunRecord] {
-        Array(runs.values.sorted { $0.startedAt > $1.startedAt }.prefix(limit))
-    }
-
-    func run(id: String) async throws -> RunRecord? { runs[id] ?? runs.values.first { $0.id.hasPrefix(id) } }
-
-    func events(runID: String) async throws -> [RunEvent] { eventsByRun[runID] ?? [] }
-
-    func markInterruptedRuns() async throws -> [String] { [] }
-
-    func allEvents() -> [RunEvent] { eventsByRun.values.flatMap { $0 } }
-}
-
-
 /// A fresh empty folder under the system's temporary directory.
 func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("sparkengine-\(UUID().uuidString)")
@@ -62,9 +23,11 @@ final class LiveEvents: Sendable {
     }
 }
 
-/// A run context on a fresh store and workspace.
-func makeRun(store: TestRunStore = TestRunStore(), observer: AgentObserver? = nil) throws -> RunContext {
-    RunContext(runID: RunRecord.newID(), store: store, workspace: try Workspace(try temporaryDirectory()), observer: observer)
+/// A run context on a fresh workspace, its run recorded in `store` as a real run would be.
+func makeRun(store: InMemoryRunStore = InMemoryRunStore(), observer: AgentObserver? = nil) async throws -> RunContext {
+    let run = RunRecord(kind: .agent, name: "test")
+    try await store.createRun(run)
+    return RunContext(runID: run.id, store: store, workspace: try Workspace(try temporaryDirectory()), observer: observer)
 }
 
 /// Text of the `tool` and `user` messages a request carried after the first user prompt.

@@ -88,13 +88,7 @@ public enum CrewLoader {
             }
         }
 
-        guard let agentsRoot = try reader.document(agentsURL) else {
-            throw CrewLoadIssue(file: agentsURL.path, line: nil, key: "(file)", message: "defines no agents")
-        }
-        var agents: [AgentSpec] = []
-        for (nameNode, value) in agentsRoot {
-            agents.append(try agent(named: nameNode.string ?? "?", nameNode: nameNode, value, reader: &reader))
-        }
+        var agents = try agents(in: agentsURL, reader: &reader)
 
         var manager: AgentSpec?
         if let managerAgent {
@@ -124,6 +118,11 @@ public enum CrewLoader {
     /// Loads the agents of one CrewAI `agents.yaml` file (for `sparkplug agent deploy FILE`).
     public static func loadAgents(file: URL) throws -> (agents: [AgentSpec], warnings: [CrewLoadIssue]) {
         var reader = Reader()
+        let agents = try agents(in: file, reader: &reader)
+        return (agents, reader.warnings)
+    }
+
+    private static func agents(in file: URL, reader: inout Reader) throws -> [AgentSpec] {
         guard let root = try reader.document(file) else {
             throw CrewLoadIssue(file: file.path, line: nil, key: "(file)", message: "defines no agents")
         }
@@ -131,7 +130,7 @@ public enum CrewLoader {
         for (nameNode, value) in root {
             agents.append(try agent(named: nameNode.string ?? "?", nameNode: nameNode, value, reader: &reader))
         }
-        return (agents, reader.warnings)
+        return agents
     }
 
     private static func agent(named name: String, nameNode: Node, _ node: Node, reader: inout Reader) throws -> AgentSpec {
