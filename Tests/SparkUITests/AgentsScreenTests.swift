@@ -27,8 +27,8 @@ import Testing
     static func state(width: Int = 80, height: Int = 24) -> AppState {
         var s = AppFixtures.state(width: width, height: height)
         _ = s.reduce(.input(.key(KeyEvent(.f(2)))))
+        // Until the user picks one, the selection follows the agent at work.
         _ = s.reduce(.agents(agents()))
-        _ = s.reduce(.input(.key(KeyEvent(.char("j")))))
         return s
     }
 
@@ -177,6 +177,22 @@ import Testing
         _ = s.reduce(.input(.key(KeyEvent(.end))))
         lines = Self.render(&s)
         #expect(lines[21].contains("line 99"))
+    }
+
+    @Test func selectionFollowsTheWorkingAgentUntilTheUserPicksOne() {
+        var s = Self.state()
+        #expect(s.agents.selected?.name == "researcher")
+        var next = Self.agents()
+        next[0].state = .idle
+        next[2].state = .running
+        _ = s.reduce(.agents(next))
+        #expect(s.agents.selected?.name == "critic")
+        _ = s.reduce(.input(.key(KeyEvent(.char("j")))))
+        #expect(s.agents.selected?.name == "researcher")
+        next[0].state = .idle
+        next[1].state = .running
+        _ = s.reduce(.agents(next))
+        #expect(s.agents.selected?.name == "researcher")
     }
 
     @Test func f1ReturnsToTheDashboard() {

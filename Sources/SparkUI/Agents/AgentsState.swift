@@ -38,6 +38,8 @@ public struct AgentsScreenState: Sendable {
     public var table = TableState(selected: 0)
     /// The agent the selection follows when the list changes.
     public private(set) var selectedName: String?
+    /// Until the user picks an agent, the selection follows the agent that is working.
+    public private(set) var userSelected = false
     /// Lines scrolled up from the newest transcript line; 0 follows the tail.
     public var transcriptScroll = 0
     /// Questions agents are waiting on, by agent name.
@@ -55,7 +57,12 @@ public struct AgentsScreenState: Sendable {
         for name in questions.keys where !agents.contains(where: { $0.name == name && $0.state == .waiting }) {
             questions[name] = nil
         }
-        if let name = selectedName, let i = agents.firstIndex(where: { $0.name == name }) {
+        if !userSelected, let busy = agents.firstIndex(where: { $0.state == .running || $0.state == .waiting }),
+           agents[busy].name != selectedName {
+            table.selected = busy
+            selectedName = agents[busy].name
+            transcriptScroll = 0
+        } else if let name = selectedName, let i = agents.firstIndex(where: { $0.name == name }) {
             table.selected = i
         } else {
             table.select(min(table.selected ?? 0, max(0, agents.count - 1)), rowCount: agents.count)
@@ -68,6 +75,7 @@ public struct AgentsScreenState: Sendable {
         let before = selectedName
         body(&table, agents.count)
         selectedName = selected?.name
+        userSelected = true
         if selectedName != before { transcriptScroll = 0 }
     }
 
