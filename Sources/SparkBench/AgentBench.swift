@@ -2,7 +2,7 @@
 //
 //   swift build -c release --product sparkplug-bench
 //   .build/release/sparkplug-bench agents [--runs N] [--warmup-runs N] [--steps-per-run 10,50]
-//       [--crews N] [--memory-counts 1000,10000] [--skip-memory]
+//       [--crews N] [--crew-warmup N] [--memory-counts 1000,10000] [--skip-memory] [--stores memory,sqlite]
 //   .build/release/sparkplug-bench agents-memory --count N --registry none|sqlite
 //
 // (1) Agent step overhead. An `AgentExecutor` works through a script of `steps-per-run - 1`
@@ -37,7 +37,7 @@ struct AgentOptions {
     var crewWarmup = 50
     var memoryCounts = [1000, 10_000]
     var skipMemory = false
-    var skipSQLite = false
+    var stores: [StoreKind] = StoreKind.allCases
 
     static func parse(_ args: [String]) -> AgentOptions {
         var o = AgentOptions()
@@ -61,9 +61,16 @@ struct AgentOptions {
             case "--crew-warmup": o.crewWarmup = int(value())
             case "--memory-counts": o.memoryCounts = list(value())
             case "--skip-memory": o.skipMemory = true
-            case "--skip-sqlite": o.skipSQLite = true
+            case "--stores":
+                o.stores = value().split(separator: ",").map { name in
+                    switch name {
+                    case "memory": return .memory
+                    case "sqlite": return .sqlite
+                    default: fail("--stores takes memory,sqlite")
+                    }
+                }
             case "-h", "--help":
-                print("usage: sparkplug-bench agents [--runs N] [--warmup-runs N] [--steps-per-run N,...] [--crews N] [--crew-warmup N] [--memory-counts N,...] [--skip-memory] [--skip-sqlite]")
+                print("usage: sparkplug-bench agents [--runs N] [--warmup-runs N] [--steps-per-run N,...] [--crews N] [--crew-warmup N] [--memory-counts N,...] [--skip-memory] [--stores memory,sqlite]")
                 print("       sparkplug-bench agents-memory --count N --registry none|sqlite")
                 exit(0)
             default: fail("unknown argument \(args[i])")
@@ -79,6 +86,13 @@ struct AgentOptions {
 enum StoreKind: String, CaseIterable {
     case memory = "InMemoryRunStore"
     case sqlite = "SQLiteStore"
+}
+
+/// CPU time (user + system) of the whole process so far, in µs.
+func processCPUMicroseconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) * 1e6 + Double(ts.tv_nsec) / 1e3
 }
 
 /// A fresh temporary folder, removed by the caller.
@@ -160,7 +174,9 @@ func agentStepScenario(store kind: StoreKind, stepsPerRun: Int, options o: Agent
     var firstSteps: [Double] = [], lastSteps: [Double] = []
     var runTimes: [Double] = []
     stepTimes.reserveCapacity(o.runs * stepsPerRun)
+    var cpuStart = 0.0
     for r in 0..<(o.warmupRuns + o.runs) {
+        if r == o.warmupRuns { cpuStart = processCPUMicroseconds() }
         let runID = "bench-\(stepsPerRun)-\(r)"
         try await store.createRun(RunRecord(id: runID, kind: .agent, name: "bench"))
         let model = ScriptedModel(replies: agentScript(steps: stepsPerRun))
@@ -182,6 +198,7 @@ func agentStepScenario(store kind: StoreKind, stepsPerRun: Int, options o: Agent
             runTimes.append((end - begin).microseconds)
         }
     }
+    let cpuPerStep = (processCPUMicroseconds() - cpuStart) / Double(o.runs * stepsPerRun)
     let events = try await store.events(runID: "bench-\(stepsPerRun)-\(o.warmupRuns)").count
     let name = "agent \(stepsPerRun) steps/run, \(kind.rawValue)"
     return [
@@ -189,6 +206,7 @@ func agentStepScenario(store kind: StoreKind, stepsPerRun: Int, options o: Agent
         Row(scenario: name, metric: "  first step (tool call)", stats: Stats(firstSteps), unit: "µs"),
         Row(scenario: name, metric: "  last step (final answer)", stats: Stats(lastSteps), unit: "µs"),
         Row(scenario: name, metric: "per run (execute)", stats: Stats(runTimes), unit: "µs"),
+        Row(scenario: name, metric: "  process CPU per step (all threads)", stats: Stats([cpuPerStep]), unit: "µs"),
         Row(scenario: name, metric: "  events appended per run", stats: Stats([Double(events)]), unit: "events"),
     ]
 }
@@ -242,7 +260,9 @@ func crewScenario(store kind: StoreKind, options o: AgentOptions) async throws -
     let workspace = dir.appendingPathComponent("workspace")
     var times: [Double] = []
     var perStep: [Double] = []
+    var cpuStart = 0.0
     for r in 0..<(o.crewWarmup + o.crews) {
+        if r == o.crewWarmup { cpuStart = processCPUMicroseconds() }
         let model = ScriptedModel()
         model.route(systemContains: "Market Researcher", replies: [
             .toolCall("calculator", ["expression": "1200 * 12"]), .text("Final Answer: about 14400 units a year."),
@@ -261,10 +281,12 @@ func crewScenario(store kind: StoreKind, options o: AgentOptions) async throws -
             perStep.append(d / 4)
         }
     }
+    let cpuPerKickoff = (processCPUMicroseconds() - cpuStart) / Double(max(1, o.crews))
     let name = "crew 2 agents x 1 task (4 steps), \(kind.rawValue)"
     return [
         Row(scenario: name, metric: "per kickoff", stats: Stats(times), unit: "µs"),
         Row(scenario: name, metric: "per step (kickoff / 4)", stats: Stats(perStep), unit: "µs"),
+        Row(scenario: name, metric: "  process CPU per kickoff (all threads)", stats: Stats([cpuPerKickoff]), unit: "µs"),
     ]
 }
 
@@ -370,7 +392,7 @@ func agentsMain(_ args: [String]) async throws {
     print("agent runs: \(o.warmupRuns) warm-up + \(o.runs) measured per configuration; crews: \(o.crewWarmup) warm-up + \(o.crews) measured")
     print("")
     var rows: [Row] = []
-    let stores: [StoreKind] = o.skipSQLite ? [.memory] : StoreKind.allCases
+    let stores = o.stores
     for steps in o.stepsPerRun {
         rows += try await bareModelScenario(stepsPerRun: steps, options: o)
         for kind in stores { rows += try await agentStepScenario(store: kind, stepsPerRun: steps, options: o) }
