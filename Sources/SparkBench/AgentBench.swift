@@ -299,6 +299,15 @@ func residentBytes() -> Int {
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
+/// RssAnon / RssFile / RssShmem from /proc/self/status, in KiB, as "anon/file/shmem".
+func residentSplit() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return "?" }
+    func field(_ name: String) -> String {
+        text.split(separator: "\n").first { $0.hasPrefix(name) }?.split(separator: " ").dropFirst().first.map(String.init) ?? "?"
+    }
+    return "\(field("RssAnon:"))/\(field("RssFile:"))/\(field("RssShmem:"))"
+}
+
 /// Runs in its own process: deploys `count` agents and prints one `MEMORY key=value …` line.
 func agentsMemoryMain(_ args: [String]) async throws {
     var count = 1000
@@ -330,6 +339,7 @@ func agentsMemoryMain(_ args: [String]) async throws {
     await supervisor.flushPersistence()
     try await Task.sleep(for: .milliseconds(500))
     let before = residentBytes()
+    let splitBefore = residentSplit()
 
     var deployTimes: [Double] = []
     deployTimes.reserveCapacity(count)
@@ -348,10 +358,22 @@ func agentsMemoryMain(_ args: [String]) async throws {
     let flushed = ContinuousClock.now
     try await Task.sleep(for: .seconds(1))
     let after = residentBytes()
+    // How much of the growth is freed heap that malloc keeps (glibc only), rather than live data.
+    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+    }
+    let trimmed = residentBytes()
+    let splitAfter = residentSplit()
+    let dbBytes = ["", "-wal", "-shm"].map { suffix in
+        (try? FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("bench.sqlite" + suffix).path)[.size] as? Int) ?? 0
+    }
     let idle = await supervisor.snapshots().filter { $0.state == .idle }.count
     let persistenceError = await supervisor.lastPersistenceError
     let d = Stats(deployTimes)
-    print("MEMORY count=\(count) registry=\(registryKind) idle=\(idle) rss_before=\(before) rss_after=\(after)"
+    print("MEMORY count=\(count) registry=\(registryKind) idle=\(idle) rss_before=\(before) rss_after=\(after) rss_trimmed=\(trimmed)"
+          + " rss_kib_anon_file_shmem_before=\(splitBefore) rss_kib_anon_file_shmem_after=\(splitAfter)"
+          + " db_wal_shm_bytes=\(dbBytes.map(String.init).joined(separator: "/"))"
           + " deploy_total_us=\(Int((deployed - start).microseconds)) deploy_p50_us=\(d.p50) deploy_p99_us=\(d.p99)"
           + " deploy_mean_us=\(d.mean) flush_us=\(Int((flushed - deployed).microseconds))"
           + " persistence_error=\(persistenceError == nil ? "none" : "yes")")
@@ -408,18 +430,23 @@ func agentsMain(_ args: [String]) async throws {
     guard !o.skipMemory else { print("checksum \(sink)"); return }
     print("")
     print("Memory per idle deployed agent (AgentSupervisor, no-op probe, one child process per line, VmRSS after 1 s settle):")
-    let headers = ["agents", "registry", "idle", "RSS before MiB", "RSS after MiB", "KiB/agent", "deploy µs/agent", "deploy p50", "deploy p99", "flush ms"]
+    let headers = ["agents", "registry", "idle", "RSS before MiB", "RSS after MiB", "KiB/agent", "KiB/agent trimmed", "deploy µs/agent", "deploy p50", "deploy p99", "flush ms"]
     var table: [[String]] = []
+    var details: [String] = []
     for count in o.memoryCounts {
         for registry in ["none", "sqlite"] {
             guard let m = memoryScenario(count: count, registry: registry) else { continue }
             let before = Double(m["rss_before"] ?? "0") ?? 0
+            details.append("  \(count) \(registry): RSS anon/file/shmem KiB before \(m["rss_kib_anon_file_shmem_before"] ?? "?"), "
+                           + "after (trimmed) \(m["rss_kib_anon_file_shmem_after"] ?? "?"); db/wal/shm bytes \(m["db_wal_shm_bytes"] ?? "?")")
             let after = Double(m["rss_after"] ?? "0") ?? 0
+            let trimmed = Double(m["rss_trimmed"] ?? "0") ?? 0
             let total = Double(m["deploy_total_us"] ?? "0") ?? 0
             table.append([
                 String(count), registry + (m["persistence_error"] == "yes" ? " (errors!)" : ""), m["idle"] ?? "?",
                 String(format: "%.1f", before / 1_048_576), String(format: "%.1f", after / 1_048_576),
                 String(format: "%.2f", (after - before) / 1024 / Double(count)),
+                String(format: "%.2f", (trimmed - before) / 1024 / Double(count)),
                 String(format: "%.1f", total / Double(count)),
                 String(format: "%.1f", Double(m["deploy_p50_us"] ?? "0") ?? 0),
                 String(format: "%.1f", Double(m["deploy_p99_us"] ?? "0") ?? 0),
@@ -438,9 +465,11 @@ func agentsMain(_ args: [String]) async throws {
     print(line(headers))
     print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
     for row in table { print(line(row)) }
+    for d in details { print(d) }
     print("")
     print("deploy µs/agent is wall time of the deploy loop / agents (registry writes are queued, not awaited);")
-    print("flush ms is the wait for the queued registry writes afterwards. checksum \(sink)")
+    print("flush ms is the wait for the queued registry writes afterwards. \"trimmed\" is RSS after malloc_trim(0)")
+    print("(freed heap given back), against the same \"before\". checksum \(sink)")
 }
 
 func cpuModelName() -> String {
