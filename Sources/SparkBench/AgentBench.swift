@@ -308,6 +308,13 @@ func residentSplit() -> String {
     return "\(field("RssAnon:"))/\(field("RssFile:"))/\(field("RssShmem:"))"
 }
 
+/// `sqlite3_memory_used()` (bytes SQLite holds through its allocator, all connections), or -1.
+func sqliteMemoryUsed() -> Int64 {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sqlite3_memory_used") else { return -1 }
+    typealias MemoryUsed = @convention(c) () -> Int64
+    return unsafeBitCast(symbol, to: MemoryUsed.self)()
+}
+
 /// Runs in its own process: deploys `count` agents and prints one `MEMORY key=value …` line.
 func agentsMemoryMain(_ args: [String]) async throws {
     var count = 1000
@@ -340,6 +347,7 @@ func agentsMemoryMain(_ args: [String]) async throws {
     try await Task.sleep(for: .milliseconds(500))
     let before = residentBytes()
     let splitBefore = residentSplit()
+    let sqliteBefore = sqliteMemoryUsed()
 
     var deployTimes: [Double] = []
     deployTimes.reserveCapacity(count)
@@ -365,6 +373,7 @@ func agentsMemoryMain(_ args: [String]) async throws {
     }
     let trimmed = residentBytes()
     let splitAfter = residentSplit()
+    let sqliteAfter = sqliteMemoryUsed()
     let dbBytes = ["", "-wal", "-shm"].map { suffix in
         (try? FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("bench.sqlite" + suffix).path)[.size] as? Int) ?? 0
     }
@@ -373,6 +382,7 @@ func agentsMemoryMain(_ args: [String]) async throws {
     let d = Stats(deployTimes)
     print("MEMORY count=\(count) registry=\(registryKind) idle=\(idle) rss_before=\(before) rss_after=\(after) rss_trimmed=\(trimmed)"
           + " rss_kib_anon_file_shmem_before=\(splitBefore) rss_kib_anon_file_shmem_after=\(splitAfter)"
+          + " sqlite_memory_used_before_after=\(sqliteBefore)/\(sqliteAfter)"
           + " db_wal_shm_bytes=\(dbBytes.map(String.init).joined(separator: "/"))"
           + " deploy_total_us=\(Int((deployed - start).microseconds)) deploy_p50_us=\(d.p50) deploy_p99_us=\(d.p99)"
           + " deploy_mean_us=\(d.mean) flush_us=\(Int((flushed - deployed).microseconds))"
@@ -438,7 +448,8 @@ func agentsMain(_ args: [String]) async throws {
             guard let m = memoryScenario(count: count, registry: registry) else { continue }
             let before = Double(m["rss_before"] ?? "0") ?? 0
             details.append("  \(count) \(registry): RSS anon/file/shmem KiB before \(m["rss_kib_anon_file_shmem_before"] ?? "?"), "
-                           + "after (trimmed) \(m["rss_kib_anon_file_shmem_after"] ?? "?"); db/wal/shm bytes \(m["db_wal_shm_bytes"] ?? "?")")
+                           + "after (trimmed) \(m["rss_kib_anon_file_shmem_after"] ?? "?"); db/wal/shm bytes \(m["db_wal_shm_bytes"] ?? "?"); "
+                           + "sqlite3_memory_used before/after \(m["sqlite_memory_used_before_after"] ?? "?")")
             let after = Double(m["rss_after"] ?? "0") ?? 0
             let trimmed = Double(m["rss_trimmed"] ?? "0") ?? 0
             let total = Double(m["deploy_total_us"] ?? "0") ?? 0
