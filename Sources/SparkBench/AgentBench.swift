@@ -3,7 +3,7 @@
 //   swift build -c release --product sparkplug-bench
 //   .build/release/sparkplug-bench agents [--runs N] [--warmup-runs N] [--steps-per-run 10,50]
 //       [--crews N] [--crew-warmup N] [--memory-counts 1000,10000] [--skip-memory] [--stores memory,sqlite]
-//   .build/release/sparkplug-bench agents-memory --count N --registry none|sqlite
+//   .build/release/sparkplug-bench agents-memory --count N --registry none|sqlite [--restarts K]
 //
 // (1) Agent step overhead. An `AgentExecutor` works through a script of `steps-per-run - 1`
 // calculator tool calls and one final answer, answered at once by `SparkTesting.ScriptedModel`
@@ -319,11 +319,14 @@ func sqliteMemoryUsed() -> Int64 {
 func agentsMemoryMain(_ args: [String]) async throws {
     var count = 1000
     var registryKind = "none"
+    var restarts = 0
     var i = 0
     while i < args.count {
         switch args[i] {
         case "--count": i += 1; count = max(1, Int(args[i]) ?? 1000)
         case "--registry": i += 1; registryKind = args[i]
+        // Restart every agent this many times after deploying (more registry writes, same agents).
+        case "--restarts": i += 1; restarts = max(0, Int(args[i]) ?? 0)
         default: fail("unknown argument \(args[i])")
         }
         i += 1
@@ -361,6 +364,9 @@ func agentsMemoryMain(_ args: [String]) async throws {
         deployTimes.append((ContinuousClock.now - t0).microseconds)
         guard snapshot.state == .idle else { fail("agent-\(n) is \(snapshot.state.rawValue) after deploy") }
     }
+    for _ in 0..<restarts {
+        for n in 0..<count { try await supervisor.restart("agent-\(n)") }
+    }
     let deployed = ContinuousClock.now
     await supervisor.flushPersistence()
     let flushed = ContinuousClock.now
@@ -380,7 +386,7 @@ func agentsMemoryMain(_ args: [String]) async throws {
     let idle = await supervisor.snapshots().filter { $0.state == .idle }.count
     let persistenceError = await supervisor.lastPersistenceError
     let d = Stats(deployTimes)
-    print("MEMORY count=\(count) registry=\(registryKind) idle=\(idle) rss_before=\(before) rss_after=\(after) rss_trimmed=\(trimmed)"
+    print("MEMORY count=\(count) registry=\(registryKind) restarts=\(restarts) idle=\(idle) rss_before=\(before) rss_after=\(after) rss_trimmed=\(trimmed)"
           + " rss_kib_anon_file_shmem_before=\(splitBefore) rss_kib_anon_file_shmem_after=\(splitAfter)"
           + " sqlite_memory_used_before_after=\(sqliteBefore)/\(sqliteAfter)"
           + " db_wal_shm_bytes=\(dbBytes.map(String.init).joined(separator: "/"))"
