@@ -29,10 +29,10 @@ if [[ $profile == 1 ]]; then
     echo
     echo "perf: top self time (children excluded), SQLite + in-memory step runs"
     perf report -i "$data" --no-children --stdio --sort symbol --percent-limit 1 2>/dev/null \
-        | grep -E '^ +[0-9]' | swift demangle --simplified | head -40
+        | grep -E '^ +[0-9]' | swift demangle --simplified | sed -E 's/ +- +- *$//; s/ +$//' | cut -c1-160 | head -40
     echo
     echo "perf: top inclusive time"
     perf report -i "$data" --children --stdio --sort symbol --percent-limit 4 -g none 2>/dev/null \
-        | grep -E '^ +[0-9]' | swift demangle --simplified | head -60
+        | grep -E '^ +[0-9]' | swift demangle --simplified | sed -E 's/ +- +- *$//; s/ +$//' | cut -c1-160 | head -60
     rm -f "$data"
 fi
