@@ -68,7 +68,7 @@ let package = Package(
         // Release-build benchmarks (render, diff, bytes per frame, sampling); prints figures, never fails.
         .executableTarget(
             name: "SparkBench",
-            dependencies: ["TerminalUI", "SparkUI", "SparkCore", "SparkMonitor", "SparkEngine", "SparkTesting"]
+            dependencies: ["TerminalUI", "SparkUI", "SparkCore", "SparkMonitor", "SparkEngine", "SparkTesting", "SparkStore"]
         ),
 
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),

@@ -4,6 +4,7 @@
 //   .build/release/sparkplug-bench [--iterations N] [--warmup N] [--history N]
 //       [--sizes 200x60,160x50,80x24] [--cores 16,128] [--processes N]
 //       [--color truecolor|256|16|none] [--monitor-samples N] [--skip-monitor]
+//   .build/release/sparkplug-bench agents ...   (issue-3 agent figures; see AgentBench.swift)
 //
 // Per geometry and core count it builds an AppState fed with `--history` synthetic samples,
 // then, for each measured iteration, appends one new sample (as a 1 s refresh does) and
@@ -233,25 +234,38 @@ func monitorScenario(options o: Options) async -> [Row] {
 
 // MARK: Main
 
-let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
-#if DEBUG
-print("warning: debug build; figures are only meaningful from `swift build -c release`")
-#endif
-let cpuModel = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-    .split(separator: "\n").first { $0.hasPrefix("model name") }?
-    .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown"
-print("sparkplug-bench: \(ProcessInfo.processInfo.activeProcessorCount) CPUs (\(cpuModel))")
-print("history \(options.history) samples, \(options.processes) processes, 8 GPUs, 3 endpoints (2 up, 1 down); "
-      + "\(options.warmup) warm-up + \(options.iterations) measured frames; colour \(options.color.rawValue)")
-print("")
+func dashboardMain(_ arguments: [String]) async {
+    let options = Options.parse(arguments)
+    #if DEBUG
+    print("warning: debug build; figures are only meaningful from `swift build -c release`")
+    #endif
+    print("sparkplug-bench: \(ProcessInfo.processInfo.activeProcessorCount) CPUs (\(cpuModelName()))")
+    print("history \(options.history) samples, \(options.processes) processes, 8 GPUs, 3 endpoints (2 up, 1 down); "
+          + "\(options.warmup) warm-up + \(options.iterations) measured frames; colour \(options.color.rawValue)")
+    print("")
 
-var rows: [Row] = []
-for (w, h) in options.sizes {
-    for cores in options.cores {
-        rows += dashboardScenario(width: w, height: h, cores: cores, options: options)
+    var rows: [Row] = []
+    for (w, h) in options.sizes {
+        for cores in options.cores {
+            rows += dashboardScenario(width: w, height: h, cores: cores, options: options)
+        }
     }
+    if !options.skipMonitor { rows += await monitorScenario(options: options) }
+    printTable(rows)
+    print("")
+    print("(c) is bytes per second at 1 s refresh. checksum \(sink)")
 }
-if !options.skipMonitor { rows += await monitorScenario(options: options) }
-printTable(rows)
-print("")
-print("(c) is bytes per second at 1 s refresh. checksum \(sink)")
+
+// `sparkplug-bench` alone runs the dashboard benchmarks; `agents` the issue-3 ones (AgentBench.swift).
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "agents":
+    #if DEBUG
+    print("warning: debug build; figures are only meaningful from `swift build -c release`")
+    #endif
+    try await agentsMain(Array(arguments.dropFirst()))
+case "agents-memory":
+    try await agentsMemoryMain(Array(arguments.dropFirst()))
+default:
+    await dashboardMain(arguments)
+}
