@@ -44,20 +44,23 @@ extension SQLiteStore: RunEventLog {
     @discardableResult
     public func append(_ event: RunEvent) async throws -> RunEvent {
         let payload = event.payload.jsonString
+        // One cached statement numbers and inserts the event (the unique (run_id, seq) index
+        // makes MAX cheap); the foreign key on runs rejects an unknown run.
         return try await pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [event.runID]) == true else {
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO events (run_id, seq, time, kind, agent, task, payload)
+                SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6 FROM events WHERE run_id = ?1
+                RETURNING seq
+                """)
+            do {
+                var stored = event
+                stored.sequence = try Int.fetchOne(insert, arguments: [
+                    event.runID, event.time.storedValue, event.kind.rawValue, event.agent, event.task, payload,
+                ]) ?? 0
+                return stored
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
                 throw RunStoreError.unknownRun(event.runID)
             }
-            let last = try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM events WHERE run_id = ?", arguments: [event.runID])
-            var stored = event
-            stored.sequence = (last ?? 0) + 1
-            try db.execute(
-                sql: "INSERT INTO events (run_id, seq, time, kind, agent, task, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [
-                    stored.runID, stored.sequence, stored.time.storedValue, stored.kind.rawValue, stored.agent,
-                    stored.task, payload,
-                ])
-            return stored
         }
     }
 
