@@ -72,6 +72,12 @@ struct ConfigCommand: ParsableCommand {
             print("monitor.endpoints  \(c.endpoints.map { "\($0.name)=\($0.url)" }.joined(separator: ", "))")
             print("ui.theme           \(c.theme)")
             print("ui.mouse           \(c.mouse)")
+            print("model.default      \(c.modelDefault)")
+            print("model.providers    \(c.providers.map { "\($0.name)=\($0.model)@\($0.baseURL)" }.joined(separator: ", "))")
+            print("model.local.port   \(c.localModelPort)")
+            print("model.local.threads \(c.localModelThreads)")
+            print("model.timeout      connect \(c.modelConnectTimeout)s, first token \(c.modelFirstTokenTimeout)s, total \(c.modelTotalTimeout)s")
+            print("tools.http.allowed_hosts \(c.httpAllowedHosts.joined(separator: ", "))")
             print("data_dir           \(c.dataDir)")
         }
     }
