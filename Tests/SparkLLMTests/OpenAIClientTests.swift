@@ -183,10 +183,19 @@ import Testing
     }
 
     @Test func connectionRefusedNamesTheURLAndHowToStartTheLocalModel() async throws {
-        // Bind a port, then free it, so nothing listens there.
-        let server = try await ScriptedServer { _, _ in .json("{}") }
-        let url = server.url
-        try await server.stop()
+        // A port bound but never listened on refuses connections, and stays ours while the
+        // test runs (freeing a server's port let a test running beside it take it).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        #expect(bound)
+        let url = "http://127.0.0.1:\(UInt16(bigEndian: addr.sin_port))"
         let model = OpenAIClient(config: ProviderConfig(name: "local", baseURL: url, model: "m", retry: Self.fastRetry))
         defer { Task { await model.shutdown() } }
         let error = try await #require(throws: ModelError.self) { try await model.complete(ChatRequest(messages: [.user("hi")])) }
