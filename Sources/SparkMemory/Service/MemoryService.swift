@@ -312,7 +312,7 @@ public actor MemoryService {
                 let vector = try await vector(for: d.text, known: vectorsByHash)
                 let updated = try await replace(
                     old, text: d.text, vector: vector, metadata: old.metadata.merging(metadata) { _, new in new },
-                    cause: cause, inferenceLatency: latency)
+                    flags: old.flags.subtracting([.raw, .inferenceFailed]), cause: cause, inferenceLatency: latency)
                 itemsByHash[old.hash] = nil
                 itemsByHash[updated.hash] = updated
                 result.changes.append(
@@ -476,6 +476,7 @@ public actor MemoryService {
     // MARK: changing
 
     /// Replaces a memory's text (re-embedding it) and optionally its metadata; recorded as UPDATE.
+    /// A person's edit clears the `inferenceFailed` flag: the text has been reviewed.
     @discardableResult
     public func update(
         _ id: String, text: String, metadata: [String: JSONValue]? = nil, cause: String = "user edit"
@@ -485,7 +486,9 @@ public actor MemoryService {
         guard !text.isEmpty else { throw MemoryError.emptyText }
         guard let old = try await backend.item(id: id) else { throw MemoryError.notFound(id: id) }
         let vector = try await embed([text])[0]
-        return try await replace(old, text: text, vector: vector, metadata: metadata ?? old.metadata, cause: cause, inferenceLatency: nil)
+        return try await replace(
+            old, text: text, vector: vector, metadata: metadata ?? old.metadata, flags: old.flags.subtracting(.inferenceFailed),
+            cause: cause, inferenceLatency: nil)
     }
 
     /// Deletes a memory; recorded as DELETE.
@@ -533,14 +536,13 @@ public actor MemoryService {
     }
 
     private func replace(
-        _ old: MemoryItem, text: String, vector: [Float], metadata: [String: JSONValue], cause: String,
-        inferenceLatency: Duration?
+        _ old: MemoryItem, text: String, vector: [Float], metadata: [String: JSONValue], flags: MemoryFlags,
+        cause: String, inferenceLatency: Duration?
     ) async throws -> MemoryItem {
         let now = clock.now
-        var item = MemoryItem(
+        let item = MemoryItem(
             id: old.id, text: text, scope: old.scope, metadata: metadata, createdAt: old.createdAt, updatedAt: now,
-            flags: old.flags.subtracting(.inferenceFailed))
-        item.updatedAt = now
+            flags: flags)
         try await vectorSearch.add(id: item.id, vector: vector)
         try await backend.save(item, vector: vector)
         try await backend.appendHistory(
