@@ -28,6 +28,7 @@ struct MemoryServiceInferenceTests {
         let extraction = try #require(model.requests(systemContains: Prompt.extract).first)
         #expect(extraction.messages[1].content.contains("assistant: Nice to meet you, Ana!"))
         #expect(extraction.temperature == 0)
+        #expect(extraction.messages[0].content.contains("Today's date is 2026-05-28."))
         let decision = try #require(model.requests(systemContains: Prompt.decide).first)
         #expect(decision.messages[1].content.contains(#"["Name is Ana","Likes green tea"]"#))
     }
@@ -435,5 +436,24 @@ struct MemoryServiceQueueTests {
         // The second saw the first's memory, so the same fact is a NONE.
         #expect(try await service.result(ofJob: second.jobID).changes.map(\.event) == [.none])
         #expect(try await service.getAll(scope: ana).count == 1)
+    }
+
+    @Test func aFailedQueuedAddReportsItsErrorToWhoeverAsks() async throws {
+        let (service, _, _) = makeService(configuration: .init(dimension: 8))
+        let ticket = try await service.add("Likes tea", scope: ana, infer: false, wait: false)
+        await #expect(throws: MemoryError.dimensionMismatch(expected: 8, actual: 64)) {
+            try await service.result(ofJob: ticket.jobID)
+        }
+        #expect(try await service.getAll(scope: ana).isEmpty)
+    }
+
+    @Test func onlyTheNewestFinishedResultsAreKept() async throws {
+        let (service, _, _) = makeService(configuration: .init(keptJobResults: 1))
+        let first = try await service.add("Likes tea", scope: ana, infer: false, wait: false)
+        let second = try await service.add("Likes coffee", scope: ana, infer: false, wait: false)
+        await service.waitForQueue()
+        await #expect(throws: MemoryError.unknownJob(first.jobID)) { try await service.result(ofJob: first.jobID) }
+        #expect(try await service.result(ofJob: second.jobID).changes.map(\.text) == ["Likes coffee"])
+        #expect(try await service.getAll(scope: ana).count == 2)
     }
 }

@@ -68,11 +68,15 @@ public actor MemoryService {
         public var factExtractionPrompt: String
         /// The update decision prompt.
         public var updateMemoryPrompt: String
+        /// How many finished queued adds keep their result for `result(ofJob:)`; older ones
+        /// are dropped so that fire-and-forget adds do not pile up.
+        public var keptJobResults: Int
 
         public init(
             similarLimit: Int = 5, dimension: Int? = nil, factExtractionPrompt: String = MemoryPrompts.factExtraction,
-            updateMemoryPrompt: String = MemoryPrompts.updateMemory
+            updateMemoryPrompt: String = MemoryPrompts.updateMemory, keptJobResults: Int = 256
         ) {
+            self.keptJobResults = keptJobResults
             self.similarLimit = similarLimit
             self.dimension = dimension
             self.factExtractionPrompt = factExtractionPrompt
@@ -91,6 +95,8 @@ public actor MemoryService {
     private var nextJobID = 0
     private var queueTail: Task<MemoryAddResult, any Error>?
     private var jobs: [Int: Task<MemoryAddResult, any Error>] = [:]
+    /// Ids of finished queued adds, oldest first, for dropping old results.
+    private var finishedJobs: [Int] = []
 
     /// A service over `backend`; with `model` nil every add stores its text as given.
     public init(
@@ -139,6 +145,7 @@ public actor MemoryService {
         let cause = cause ?? scope.runID.map { "run \($0)" } ?? "add"
         let job = Task {
             _ = await previous?.result
+            defer { self.jobFinished(jobID, queued: !wait) }
             return try await self.process(
                 jobID: jobID, messages: messages, scope: scope, metadata: metadata, infer: infer, cause: cause,
                 enqueued: enqueued)
@@ -149,7 +156,17 @@ public actor MemoryService {
         return MemoryAddResult(jobID: jobID, queued: true)
     }
 
-    /// The finished result of a queued add, waiting for it if needed.
+    /// Forgets the oldest finished results beyond `keptJobResults`.
+    private func jobFinished(_ jobID: Int, queued: Bool) {
+        guard queued else { return }
+        finishedJobs.append(jobID)
+        while finishedJobs.count > configuration.keptJobResults {
+            jobs[finishedJobs.removeFirst()] = nil
+        }
+    }
+
+    /// The finished result of a queued add, waiting for it if needed; a queued add that
+    /// failed throws its error here. Each result can be taken once.
     public func result(ofJob jobID: Int) async throws -> MemoryAddResult {
         guard let job = jobs[jobID] else { throw MemoryError.unknownJob(jobID) }
         let result = try await job.value
