@@ -400,8 +400,14 @@ struct MemoryServiceOperationTests {
     @Test func aReopenedServiceFindsStoredMemories() async throws {
         let (first, _, shared) = makeService()
         try await first.add("Likes green tea", scope: ana, infer: false)
+        try await first.add("Owns a red bicycle", scope: ana, infer: false)
         let (second, _, _) = makeService(backend: shared)
-        #expect(try await second.search("green tea", scope: ana).first?.item.text == "Likes green tea")
+        // Two calls at once on the fresh service both wait for the index to be filled.
+        async let tea = second.search("green tea", scope: ana)
+        async let bike = second.search("red bicycle", scope: ana)
+        #expect(try await tea.first?.item.text == "Likes green tea")
+        #expect(try await bike.first?.item.text == "Owns a red bicycle")
+        #expect(try await tea.count == 2)
     }
 }
 

@@ -43,10 +43,11 @@ public struct MemoryFlags: OptionSet, Sendable, Hashable, Codable {
 
 /// One remembered fact.
 public struct MemoryItem: Sendable, Hashable, Codable, Identifiable {
-    public var id: String
-    public var text: String
+    public let id: String
+    /// The fact; a new text makes a new `MemoryItem`, so `hash` always matches it.
+    public let text: String
     /// `MemoryText.hash(text)`: equal for texts that differ only in case and spacing.
-    public var hash: String
+    public let hash: String
     public var scope: MemoryScope
     public var metadata: [String: JSONValue]
     public var createdAt: Date

@@ -91,7 +91,8 @@ public actor MemoryService {
     private let clock: any SparkClock
     private let configuration: Configuration
     private var dimension: Int?
-    private var loaded = false
+    /// Filling the similarity index from the backend; shared by every caller that arrives meanwhile.
+    private var loading: Task<Void, any Error>?
     private var nextJobID = 0
     private var queueTail: Task<MemoryAddResult, any Error>?
     private var jobs: [Int: Task<MemoryAddResult, any Error>] = [:]
@@ -533,6 +534,7 @@ public actor MemoryService {
         try await backend.removeAll()
         await vectorSearch.removeAll()
         dimension = configuration.dimension
+        loading = nil
     }
 
     // MARK: storage
@@ -599,10 +601,16 @@ public actor MemoryService {
         return vectors
     }
 
-    /// Fills the similarity index from the backend once, before the first operation.
+    /// Fills the similarity index from the backend once, before the first operation. Callers
+    /// arriving while it runs wait for the same load; a failed load fails every operation.
     private func ensureLoaded() async throws {
-        guard !loaded else { return }
-        loaded = true
+        if let loading { return try await loading.value }
+        let task = Task { try await self.load() }
+        loading = task
+        try await task.value
+    }
+
+    private func load() async throws {
         if dimension == nil { dimension = await vectorSearch.dimension }
         for (id, vector) in try await backend.vectors() {
             if let dimension, vector.count != dimension {
