@@ -43,6 +43,7 @@ struct MemoryFilterTests {
         #expect(try filter(#"{"note": {"icontains": "bob"}}"#).matches(it))
         #expect(try filter(#"{"note": "*"}"#).matches(it))
         #expect(try !filter(#"{"missing": "*"}"#).matches(it))
+        #expect(try !filter(#"{"note": "*"}"#).matches(item(["note": nil])), "the wildcard skips null values")
         #expect(try filter(#"{"missing": {"nin": ["x"]}}"#).matches(it), "a missing field is not in any list")
     }
 

@@ -3,7 +3,7 @@ import SparkCore
 
 /// A condition on a memory's metadata (and its `user_id`, `agent_id`, `run_id`), in Mem0's
 /// filter language: `{"AND": [...]}`, `{"OR": [...]}`, `{"NOT": [...]}`, `{"key": value}` for
-/// equality, `{"key": {"gte": 3, "lt": 9}}` for comparisons, `{"key": "*"}` for "has the key".
+/// equality, `{"key": {"gte": 3, "lt": 9}}` for comparisons, `{"key": "*"}` for "has a non-null value".
 public indirect enum MemoryFilter: Sendable, Hashable {
     case and([MemoryFilter])
     case or([MemoryFilter])
@@ -19,7 +19,7 @@ public indirect enum MemoryFilter: Sendable, Hashable {
         case contains(JSONValue)
         /// Like `contains`, ignoring case (strings only).
         case icontains(String)
-        /// The field is present (Mem0's `"*"`).
+        /// The field is present and not null (Mem0's `"*"`).
         case exists
     }
 
@@ -125,7 +125,7 @@ public indirect enum MemoryFilter: Sendable, Hashable {
             }
         }
         switch comparison {
-        case .exists: return true
+        case .exists: return value != .null
         case .eq(let x): return value == x
         case .ne(let x): return value != x
         case .gt(let x): return order(value, x).map { $0 > 0 } ?? false
