@@ -45,6 +45,8 @@ let package = Package(
         .target(name: "SparkStore", dependencies: ["SparkCore", .product(name: "GRDB", package: "GRDB.swift")]),
         // The control plane: agent loop with tool calling, tools, tasks, crews, CrewAI YAML, supervisor.
         .target(name: "SparkEngine", dependencies: ["SparkCore", .product(name: "Yams", package: "Yams")]),
+        // Long-term memory with Mem0's semantics: vector indexes (exact, HNSW), the memory service.
+        .target(name: "SparkMemory", dependencies: ["SparkCore"]),
         // Fakes for tests and benchmarks: a scripted chat model, an in-memory run store, a manual clock.
         .target(name: "SparkTesting", dependencies: ["SparkCore"]),
         // The terminal app: state, actions, reducer, screens, command palette, themes.
@@ -96,6 +98,7 @@ let package = Package(
         ),
         .testTarget(name: "SparkStoreTests", dependencies: ["SparkStore", "SparkCore", "SparkTesting"]),
         .testTarget(name: "SparkEngineTests", dependencies: ["SparkEngine", "SparkCore", "SparkTesting"]),
+        .testTarget(name: "SparkMemoryTests", dependencies: ["SparkMemory", "SparkCore", "SparkTesting"]),
         // Drives the real binary in tmux; needs no module, only the built executable.
         .testTarget(name: "EndToEndTests"),
     ],
