@@ -1,4 +1,5 @@
 import Foundation
+import SparkCore
 
 /// One match of a similarity search: a memory id and its score (higher is more similar).
 public struct VectorMatch: Sendable, Hashable {

@@ -1,5 +1,4 @@
 import Foundation
-import SparkCore
 
 /// Who a memory belongs to: a user, an agent, a run, or a combination (Mem0's `user_id`,
 /// `agent_id`, `run_id`). A memory matches a scope when every field the scope sets is equal.

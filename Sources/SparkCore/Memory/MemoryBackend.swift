@@ -1,0 +1,22 @@
+import Foundation
+
+/// Where memories, their vectors and their history are kept. The SQLite store implements it
+/// for real use; `InMemoryMemoryBackend` serves tests and throwaway sessions.
+public protocol MemoryBackend: Sendable {
+    /// The memory with this id, if any.
+    func item(id: String) async throws -> MemoryItem?
+    /// Every memory inside `scope`; an empty scope means every memory.
+    func items(in scope: MemoryScope) async throws -> [MemoryItem]
+    /// Inserts or replaces a memory together with its embedding.
+    func save(_ item: MemoryItem, vector: [Float]) async throws
+    /// Removes a memory and its vector; its history stays.
+    func remove(id: String) async throws
+    /// Every stored vector, to rebuild the similarity index at start.
+    func vectors() async throws -> [(id: String, vector: [Float])]
+    /// Appends one history entry.
+    func appendHistory(_ entry: MemoryHistoryEntry) async throws
+    /// The history of one memory, oldest first.
+    func history(memoryID: String) async throws -> [MemoryHistoryEntry]
+    /// Removes every memory, vector and history entry.
+    func removeAll() async throws
+}
