@@ -96,7 +96,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SparkStoreTests", dependencies: ["SparkStore", "SparkCore", "SparkTesting"]),
+        .testTarget(name: "SparkStoreTests", dependencies: ["SparkStore", "SparkCore", "SparkTesting", "SparkMemory"]),
         .testTarget(name: "SparkEngineTests", dependencies: ["SparkEngine", "SparkCore", "SparkTesting"]),
         .testTarget(name: "SparkMemoryTests", dependencies: ["SparkMemory", "SparkCore", "SparkTesting"]),
         // Drives the real binary in tmux; needs no module, only the built executable.

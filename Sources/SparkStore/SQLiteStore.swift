@@ -116,6 +116,52 @@ public final class SQLiteStore: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v2 memories, memory history, keyword index") { db in
+            try db.execute(sql: """
+                CREATE TABLE memories (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    text TEXT NOT NULL,
+                    hash TEXT NOT NULL,
+                    user_id TEXT,
+                    agent_id TEXT,
+                    run_id TEXT,
+                    metadata TEXT NOT NULL,
+                    flags INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    seq INTEGER NOT NULL,
+                    vector BLOB NOT NULL
+                );
+                CREATE INDEX memories_user ON memories(user_id);
+                CREATE INDEX memories_agent ON memories(agent_id);
+                CREATE INDEX memories_run ON memories(run_id);
+
+                CREATE TABLE memory_history (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    memory_id TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    old_value TEXT,
+                    new_value TEXT,
+                    time REAL NOT NULL,
+                    cause TEXT NOT NULL,
+                    inference_ms REAL,
+                    seq INTEGER NOT NULL
+                );
+                CREATE INDEX memory_history_memory ON memory_history(memory_id, seq);
+
+                CREATE VIRTUAL TABLE memories_fts USING fts5(text, content='memories', content_rowid='rowid');
+                CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+                    INSERT INTO memories_fts(rowid, text) VALUES (new.rowid, new.text);
+                END;
+                CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+                    INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+                END;
+                CREATE TRIGGER memories_fts_update AFTER UPDATE OF text ON memories BEGIN
+                    INSERT INTO memories_fts(memories_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+                    INSERT INTO memories_fts(rowid, text) VALUES (new.rowid, new.text);
+                END;
+                """)
+        }
         return m
     }
 }

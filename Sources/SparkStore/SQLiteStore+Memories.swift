@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import SparkCore
+
+/// Memories, their vectors (little-endian Float32 blobs) and their history, with an FTS5
+/// keyword index kept in step by triggers.
+extension SQLiteStore: MemoryBackend {
+    public func item(id: String) async throws -> MemoryItem? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM memories WHERE id = ?", arguments: [id]).map(Self.memory)
+        }
+    }
+
+    public func items(in scope: MemoryScope) async throws -> [MemoryItem] {
+        let (clause, arguments) = Self.scopeClause(scope)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM memories \(clause) ORDER BY seq", arguments: arguments).map(Self.memory)
+        }
+    }
+
+    public func save(_ item: MemoryItem, vector: [Float]) async throws {
+        let metadata = JSONValue.object(item.metadata).jsonString
+        let blob = Self.blob(vector)
+        try await pool.write { db in
+            // An update keeps the memory's place (seq) and its rowid, so the keyword index follows.
+            let existing = try Int.fetchOne(db, sql: "SELECT seq FROM memories WHERE id = ?", arguments: [item.id])
+            if let seq = existing {
+                try db.execute(sql: """
+                    UPDATE memories SET text = ?, hash = ?, user_id = ?, agent_id = ?, run_id = ?, metadata = ?, flags = ?,
+                        created_at = ?, updated_at = ?, vector = ? WHERE id = ?
+                    """, arguments: [item.text, item.hash, item.scope.userID, item.scope.agentID, item.scope.runID, metadata,
+                                     item.flags.rawValue, item.createdAt.storedValue, item.updatedAt.storedValue, blob, item.id])
+                _ = seq
+            } else {
+                let next = (try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM memories") ?? 0) + 1
+                try db.execute(sql: """
+                    INSERT INTO memories (id, text, hash, user_id, agent_id, run_id, metadata, flags, created_at, updated_at, seq, vector)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [item.id, item.text, item.hash, item.scope.userID, item.scope.agentID, item.scope.runID,
+                                     metadata, item.flags.rawValue, item.createdAt.storedValue, item.updatedAt.storedValue, next, blob])
+            }
+        }
+    }
+
+    public func remove(id: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM memories WHERE id = ?", arguments: [id]) }
+    }
+
+    public func vectors() async throws -> [(id: String, vector: [Float])] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, vector FROM memories ORDER BY seq").map { row in
+                (row["id"], Self.floats(row["vector"]))
+            }
+        }
+    }
+
+    public func appendHistory(_ entry: MemoryHistoryEntry) async throws {
+        let ms = entry.inferenceLatency.map { Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15 }
+        try await pool.write { db in
+            let next = (try Int.fetchOne(db, sql: "SELECT MAX(seq) FROM memory_history") ?? 0) + 1
+            try db.execute(sql: """
+                INSERT INTO memory_history (id, memory_id, event, old_value, new_value, time, cause, inference_ms, seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [entry.id, entry.memoryID, entry.event.rawValue, entry.oldValue, entry.newValue,
+                                 entry.time.storedValue, entry.cause, ms, next])
+        }
+    }
+
+    public func history(memoryID: String) async throws -> [MemoryHistoryEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM memory_history WHERE memory_id = ? ORDER BY seq", arguments: [memoryID]).map { row in
+                let ms: Double? = row["inference_ms"]
+                return MemoryHistoryEntry(
+                    id: row["id"], memoryID: row["memory_id"], event: MemoryEvent(rawValue: row["event"]) ?? .none,
+                    oldValue: row["old_value"], newValue: row["new_value"], time: Date(stored: row["time"]), cause: row["cause"],
+                    inferenceLatency: ms.map { .microseconds(Int64(($0 * 1000).rounded())) })
+            }
+        }
+    }
+
+    public func removeAll() async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM memories; DELETE FROM memory_history;")
+        }
+    }
+
+    /// Memories whose text matches `query` as keywords (FTS5, best first by BM25), inside
+    /// `scope`: the keyword half of hybrid search. Words are matched as prefixes; the
+    /// query's punctuation is ignored, so any text is a valid query.
+    public func keywordSearch(_ query: String, scope: MemoryScope, limit: Int) async throws -> [(id: String, rank: Double)] {
+        let words = query.lowercased().split { !$0.isLetter && !$0.isNumber }.map { "\"\($0)\"*" }
+        guard !words.isEmpty else { return [] }
+        let match = words.joined(separator: " OR ")
+        let (clause, scopeArguments) = Self.scopeClause(scope, prefix: "m.")
+        let filter = clause.isEmpty ? "" : clause.replacingOccurrences(of: "WHERE", with: "AND")
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT m.id AS id, bm25(memories_fts) AS rank FROM memories_fts
+                JOIN memories m ON m.rowid = memories_fts.rowid
+                WHERE memories_fts MATCH ? \(filter) ORDER BY rank LIMIT ?
+                """, arguments: StatementArguments([match]) + scopeArguments + [max(0, limit)]).map { ($0["id"], $0["rank"]) }
+        }
+    }
+
+    static func scopeClause(_ scope: MemoryScope, prefix: String = "") -> (String, StatementArguments) {
+        var parts: [String] = []
+        var arguments = StatementArguments()
+        if let u = scope.userID { parts.append("\(prefix)user_id = ?"); arguments += [u] }
+        if let a = scope.agentID { parts.append("\(prefix)agent_id = ?"); arguments += [a] }
+        if let r = scope.runID { parts.append("\(prefix)run_id = ?"); arguments += [r] }
+        return (parts.isEmpty ? "" : "WHERE " + parts.joined(separator: " AND "), arguments)
+    }
+
+    static func memory(_ row: Row) throws -> MemoryItem {
+        let metadataText: String = row["metadata"]
+        let metadata = (try? JSONValue.parse(metadataText))?.objectValue ?? [:]
+        return MemoryItem(
+            id: row["id"], text: row["text"],
+            scope: MemoryScope(userID: row["user_id"], agentID: row["agent_id"], runID: row["run_id"]),
+            metadata: metadata, createdAt: Date(stored: row["created_at"]), updatedAt: Date(stored: row["updated_at"]),
+            flags: MemoryFlags(rawValue: row["flags"]))
+    }
+
+    static func blob(_ vector: [Float]) -> Data {
+        vector.withUnsafeBufferPointer { buffer in
+            var data = Data(capacity: buffer.count * 4)
+            for v in buffer { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+            return data
+        }
+    }
+
+    static func floats(_ data: Data) -> [Float] {
+        let count = data.count / 4
+        return data.withUnsafeBytes { raw in
+            (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import SparkCore
+import SparkMemory
+import SparkStore
+import Testing
+
+extension Backend {
+    /// A fresh, empty memory backend of this kind.
+    func makeMemoryBackend() throws -> any MemoryBackend {
+        switch self {
+        case .sqlite: return try SQLiteStore(dataDir: makeTemporaryDirectory())
+        case .memory: return InMemoryMemoryBackend()
+        }
+    }
+}
+
+/// The same memory-backend tests against SQLite and the in-memory backend.
+@Suite struct MemoryBackendTests {
+    func item(_ text: String, _ scope: MemoryScope, at offset: Double = 0, metadata: [String: JSONValue] = [:]) -> MemoryItem {
+        MemoryItem(text: text, scope: scope, metadata: metadata, createdAt: fixedDate(offset))
+    }
+
+    @Test(arguments: Backend.allCases)
+    func savesListsByScopeAndRoundTripsEverything(backend: Backend) async throws {
+        let b = try backend.makeMemoryBackend()
+        let a = item("Likes green tea", .user("ana"), metadata: ["source": "chat", "weight": 2.5])
+        var c = item("Works on GPUs", MemoryScope(userID: "ana", agentID: "helper"), at: 1)
+        c.flags = [.raw, .inferenceFailed]
+        let d = item("Prefers vim", .user("bob"), at: 2)
+        try await b.save(a, vector: [1, 0, 0.5])
+        try await b.save(c, vector: [0, 1, -0.25])
+        try await b.save(d, vector: [0.125, 0, 1])
+        #expect(try await b.item(id: a.id) == a)
+        #expect(try await b.item(id: c.id)?.flags == [.raw, .inferenceFailed])
+        #expect(try await b.items(in: .user("ana")).map(\.id) == [a.id, c.id])
+        #expect(try await b.items(in: .agent("helper")).map(\.id) == [c.id])
+        #expect(try await b.items(in: MemoryScope()).count == 3)
+        let vectors = try await b.vectors()
+        #expect(vectors.map(\.id) == [a.id, c.id, d.id])
+        #expect(vectors[1].vector == [0, 1, -0.25])
+    }
+
+    @Test(arguments: Backend.allCases)
+    func saveReplacesInPlaceAndRemoveKeepsHistory(backend: Backend) async throws {
+        let b = try backend.makeMemoryBackend()
+        let first = item("Lives in Lyon", .user("ana"))
+        let other = item("Has a cat", .user("ana"), at: 1)
+        try await b.save(first, vector: [1, 0])
+        try await b.save(other, vector: [0, 1])
+        let moved = MemoryItem(id: first.id, text: "Lives in Paris", scope: first.scope, createdAt: first.createdAt,
+                               updatedAt: fixedDate(5))
+        try await b.save(moved, vector: [0.5, 0.5])
+        #expect(try await b.items(in: .user("ana")).map(\.text) == ["Lives in Paris", "Has a cat"])
+        try await b.appendHistory(MemoryHistoryEntry(memoryID: first.id, event: .add, oldValue: nil, newValue: "Lives in Lyon",
+                                                     time: fixedDate(0), cause: "run r1", inferenceLatency: .milliseconds(250)))
+        try await b.appendHistory(MemoryHistoryEntry(memoryID: first.id, event: .update, oldValue: "Lives in Lyon",
+                                                     newValue: "Lives in Paris", time: fixedDate(5), cause: "user edit"))
+        try await b.remove(id: first.id)
+        #expect(try await b.item(id: first.id) == nil)
+        let history = try await b.history(memoryID: first.id)
+        #expect(history.map(\.event) == [.add, .update])
+        #expect(history[0].inferenceLatency == .milliseconds(250))
+        #expect(history[1].cause == "user edit")
+        try await b.removeAll()
+        #expect(try await b.items(in: MemoryScope()).isEmpty)
+        #expect(try await b.history(memoryID: first.id).isEmpty)
+    }
+
+    @Test func keywordSearchFollowsSavesUpdatesAndDeletes() async throws {
+        let store = try SQLiteStore(dataDir: makeTemporaryDirectory())
+        let tea = item("Likes green tea in the morning", .user("ana"))
+        let gpu = item("Trains models on H100 GPUs", .user("ana"), at: 1)
+        let bob = item("Drinks green smoothies", .user("bob"), at: 2)
+        for (m, v) in [(tea, [Float(1), 0]), (gpu, [0, 1]), (bob, [1, 1])] { try await store.save(m, vector: v) }
+        #expect(try await store.keywordSearch("green", scope: .user("ana"), limit: 10).map(\.id) == [tea.id])
+        #expect(Set(try await store.keywordSearch("GREEN!", scope: MemoryScope(), limit: 10).map(\.id)) == [tea.id, bob.id])
+        // Prefix match, punctuation ignored: "gpu" finds "GPUs".
+        #expect(try await store.keywordSearch("gpu?", scope: .user("ana"), limit: 10).map(\.id) == [gpu.id])
+        #expect(try await store.keywordSearch("   ", scope: .user("ana"), limit: 10).isEmpty)
+        // The index follows an update of the text and a delete.
+        try await store.save(MemoryItem(id: tea.id, text: "Likes black coffee", scope: tea.scope, createdAt: tea.createdAt), vector: [1, 0])
+        #expect(try await store.keywordSearch("green", scope: .user("ana"), limit: 10).isEmpty)
+        #expect(try await store.keywordSearch("coffee", scope: .user("ana"), limit: 10).map(\.id) == [tea.id])
+        try await store.remove(id: gpu.id)
+        #expect(try await store.keywordSearch("gpu", scope: .user("ana"), limit: 10).isEmpty)
+    }
+
+    @Test func memoriesSurviveReopening() async throws {
+        let dir = try makeTemporaryDirectory()
+        let m = item("Speaks French", .agent("tutor"), metadata: ["lang": "fr"])
+        do {
+            let store = try SQLiteStore(dataDir: dir)
+            try await store.save(m, vector: [0.25, -1, 3])
+        }
+        let reopened = try SQLiteStore(dataDir: dir)
+        #expect(try await reopened.item(id: m.id) == m)
+        #expect(try await reopened.vectors().first?.vector == [0.25, -1, 3])
+    }
+}
