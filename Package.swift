@@ -62,6 +62,7 @@ let package = Package(
                 "SparkLLM",
                 "SparkStore",
                 "SparkEngine",
+                "SparkMemory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]

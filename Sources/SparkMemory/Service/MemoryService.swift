@@ -61,6 +61,9 @@ public actor MemoryService {
     /// Tuning of the add pipeline.
     public struct Configuration: Sendable {
         /// How many similar existing memories each new fact is compared with (Mem0 uses 5).
+        /// Most tokens one extraction or decision call may generate: small local models can
+        /// otherwise ramble until the call's time limit.
+        public var maxTokens: Int = 512
         public var similarLimit: Int
         /// The expected embedding length; nil learns it from the first embedding.
         public var dimension: Int?
@@ -390,7 +393,7 @@ public actor MemoryService {
             let answer: String
             do {
                 result.modelCalls += 1
-                let request = ChatRequest(messages: messages, temperature: 0, responseFormat: .jsonObject)
+                let request = ChatRequest(messages: messages, temperature: 0, maxTokens: configuration.maxTokens, responseFormat: .jsonObject)
                 answer = try await model.complete(request).message.content
             } catch {
                 return .failure(InferenceFailure(message: "model call failed: \(error)"))

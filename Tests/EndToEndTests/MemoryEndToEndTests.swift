@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// `sparkplug memory` through the real binary: memories kept in the SQLite store and
+/// embedded by the real local model server the test script starts.
+@Suite(.serialized) struct MemoryEndToEndTests {
+    static func json(_ text: String) throws -> [[String: Any]] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+    }
+
+    @Test(.enabled(if: CrewEndToEndTests.modelURL != nil, "needs the local model server (scripts/test.sh starts it)"))
+    func addSearchCorrectAndForget() throws {
+        let home = try CrewEndToEndTests.Home()
+        defer { home.remove() }
+        for text in ["Prefers green tea in the morning", "Trains models on H100 GPUs", "Lives in Lyon"] {
+            let r = try home.run(["memory", "add", "--user", "ana", "--raw", text])
+            #expect(r.status == 0 && r.out.hasPrefix("ADD"), "out: \(r.out) err: \(r.err)")
+        }
+        // The same text again is known: nothing new.
+        #expect(try home.run(["memory", "add", "--user", "ana", "--raw", "prefers GREEN tea in the morning"]).out.hasPrefix("NONE"))
+        _ = try home.run(["memory", "add", "--user", "bob", "--raw", "Drinks coffee"])
+
+        let listed = try Self.json(try home.run(["memory", "list", "--user", "ana", "--json"]).out)
+        #expect(listed.count == 3)
+        let hits = try Self.json(try home.run(["memory", "search", "--user", "ana", "--json", "--limit", "3", "GPU training"]).out)
+        #expect(hits.count == 3)
+        let scores = hits.compactMap { $0["score"] as? Double }
+        #expect(scores == scores.sorted(by: >))
+        #expect(hits.allSatisfy { (($0["item"] as? [String: Any])?["scope"] as? [String: Any])?["userID"] as? String == "ana" })
+
+        // Correct one, then forget it: both stay in its history.
+        let lyon = try #require(listed.compactMap { $0["item"] as? [String: Any] }.first { $0["text"] as? String == "Lives in Lyon" })
+        let id = try #require(lyon["id"] as? String)
+        #expect(try home.run(["memory", "update", id, "Lives in Paris"]).status == 0)
+        #expect(try home.run(["memory", "delete", id]).status == 0)
+        let history = try Self.json(try home.run(["memory", "history", id, "--json"]).out)
+        #expect(history.compactMap { $0["event"] as? String } == ["ADD", "UPDATE", "DELETE"])
+        #expect(history[1]["newValue"] as? String == "Lives in Paris")
+        #expect(try Self.json(try home.run(["memory", "list", "--user", "ana", "--json"]).out).count == 2)
+
+        // Listing everything needs a scope: never a silent dump.
+        let unscoped = try home.run(["memory", "list"])
+        #expect(unscoped.status == 1 && unscoped.err.contains("needs a scope"), "err: \(unscoped.err)")
+    }
+}
