@@ -19,4 +19,7 @@ public protocol MemoryBackend: Sendable {
     func history(memoryID: String) async throws -> [MemoryHistoryEntry]
     /// Removes every memory, vector and history entry.
     func removeAll() async throws
+    /// Memories inside `scope` whose text matches the query's words (as prefixes), best
+    /// first: the keyword half of hybrid search. `rank` orders them (lower is better).
+    func keywordSearch(_ query: String, scope: MemoryScope, limit: Int) async throws -> [(id: String, rank: Double)]
 }

@@ -121,9 +121,14 @@ public struct MemorySearchOptions: Sendable, Hashable {
     public var topK: Int
     /// Results scoring below this are left out; nil keeps all.
     public var threshold: Float?
-    public init(topK: Int = 10, threshold: Float? = nil) {
+    /// Rank by vector similarity fused with keyword matches (reciprocal rank fusion), so a
+    /// memory that names the query's rare word is found even when its embedding is far off.
+    /// The score shown stays the vector similarity.
+    public var hybrid: Bool
+    public init(topK: Int = 10, threshold: Float? = nil, hybrid: Bool = true) {
         self.topK = topK
         self.threshold = threshold
+        self.hybrid = hybrid
     }
 }
 

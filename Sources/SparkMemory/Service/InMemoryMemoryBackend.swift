@@ -34,6 +34,19 @@ public actor InMemoryMemoryBackend: MemoryBackend {
 
     public func appendHistory(_ entry: MemoryHistoryEntry) { historyEntries.append(entry) }
 
+    /// Ranks by how many of the query's words start a word of the memory (more is better).
+    public func keywordSearch(_ query: String, scope: MemoryScope, limit: Int) -> [(id: String, rank: Double)] {
+        let words = Set(query.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init))
+        guard !words.isEmpty, limit > 0 else { return [] }
+        var scored: [(id: String, rank: Double)] = []
+        for item in items(in: scope) {
+            let own = item.text.lowercased().split { !$0.isLetter && !$0.isNumber }
+            let hits = words.filter { w in own.contains { $0.hasPrefix(w) } }.count
+            if hits > 0 { scored.append((item.id, -Double(hits))) }
+        }
+        return Array(scored.sorted { $0.rank < $1.rank }.prefix(limit))
+    }
+
     public func history(memoryID: String) -> [MemoryHistoryEntry] {
         historyEntries.filter { $0.memoryID == memoryID }
     }

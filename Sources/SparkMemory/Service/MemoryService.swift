@@ -468,12 +468,30 @@ public actor MemoryService {
         guard !candidates.isEmpty, options.topK > 0 else { return [] }
         let byID = Dictionary(candidates.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let vector = try await embed([query])[0]
-        let matches = try await vectorSearch.search(vector, k: options.topK, allowed: Set(byID.keys))
-        return matches.compactMap { match in
-            guard let item = byID[match.id] else { return nil }
-            if let threshold = options.threshold, match.score < threshold { return nil }
-            return MemorySearchHit(item: item, score: match.score)
+        guard options.hybrid else {
+            let matches = try await vectorSearch.search(vector, k: options.topK, allowed: Set(byID.keys))
+            return matches.compactMap { match in
+                guard let item = byID[match.id] else { return nil }
+                if let threshold = options.threshold, match.score < threshold { return nil }
+                return MemorySearchHit(item: item, score: match.score)
+            }
         }
+        // Hybrid: every candidate's vector rank fused with its keyword rank (k = 60, as in the
+        // reciprocal rank fusion paper); the threshold still applies to the vector score.
+        let depth = max(options.topK * 4, 20)
+        let matches = try await vectorSearch.search(vector, k: byID.count, allowed: Set(byID.keys))
+        let keywords = try await backend.keywordSearch(query, scope: scope, limit: depth)
+        var fused: [String: Double] = [:]
+        for (rank, m) in matches.enumerated() { fused[m.id, default: 0] += 1 / Double(60 + rank + 1) }
+        for (rank, k) in keywords.enumerated() where byID[k.id] != nil { fused[k.id, default: 0] += 1 / Double(60 + rank + 1) }
+        let scores = Dictionary(matches.map { ($0.id, $0.score) }, uniquingKeysWith: { a, _ in a })
+        return fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .compactMap { id, _ -> MemorySearchHit? in
+                guard let item = byID[id], let score = scores[id] else { return nil }
+                if let threshold = options.threshold, score < threshold { return nil }
+                return MemorySearchHit(item: item, score: score)
+            }
+            .prefix(options.topK).map { $0 }
     }
 
     /// The memory with this id, if any.
