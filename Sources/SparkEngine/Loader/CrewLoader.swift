@@ -155,7 +155,6 @@ public enum CrewLoader {
             case "max_rpm": spec.maxRequestsPerMinute = reader.isNull(value) ? nil : try reader.int(value, key: path, minimum: 1)
             case "allow_delegation": spec.allowDelegation = try reader.bool(value, key: path)
             case "memory": spec.memory = try reader.bool(value, key: path)
-            case "temperature": spec.temperature = try reader.double(value, key: path)
             default: reader.warn(keyNode, key: path, ignored: agentKeysIgnored.contains(key))
             }
         }
