@@ -69,8 +69,7 @@ import Testing
               *) echo "unexpected $1" >&2; exit 2 ;;
             esac
             """
-        try body.write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
+        try writeExecutable(body, to: script)
         let report = await GPUSampler(preference: .nvidiaSMI(path: script)).sample()
         #expect(report.source == .nvidiaSMI)
         #expect(report.devices.count == 4)
@@ -78,12 +77,11 @@ import Testing
         #expect(report.message == nil)
 
         let failing = directory.appendingPathComponent("broken-smi").path
-        try "#!/bin/sh\necho 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.' >&2\nexit 9\n"
-            .write(toFile: failing, atomically: true, encoding: .utf8)
-        chmod(failing, 0o755)
+        try writeExecutable("#!/bin/sh\necho 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.' >&2\nexit 9\n",
+                            to: failing)
         let broken = await GPUSampler(preference: .nvidiaSMI(path: failing)).sample()
         #expect(broken.devices.isEmpty)
-        #expect(broken.message?.contains("status 9") == true)
+        #expect(broken.message?.contains("status 9") == true, "\(broken.message ?? "no message")")
         #expect(broken.message?.contains("NVIDIA driver") == true)
     }
 
@@ -95,4 +93,15 @@ import Testing
         #expect(MemoryLayout<NVMLProcessInfoV2>.offset(of: \.usedGpuMemory) == 8)
         #expect(MemoryLayout<NVMLProcessInfoV2>.offset(of: \.computeInstanceId) == 20)
     }
+}
+
+/// Writes an executable script with a close-on-exec descriptor, so a process spawned by a
+/// parallel test at the same moment cannot hold it open for writing (which makes running
+/// the script fail with "text file busy").
+func writeExecutable(_ text: String, to path: String) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    guard write(fd, bytes, bytes.count) == bytes.count else { throw POSIXError(.EIO) }
 }

@@ -87,16 +87,22 @@ enum CommandRunner {
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        let started = ContinuousClock.now
         let killer = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         killer.cancel()
+        let name = URL(fileURLWithPath: executable).lastPathComponent
+        if process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGTERM,
+           ContinuousClock.now - started >= .seconds(timeout) {
+            throw Failure(description: "\(name) did not answer within \(Int(timeout)) s and was stopped")
+        }
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             let message = String(decoding: errorData.isEmpty ? data : errorData, as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            throw Failure(description: "\(URL(fileURLWithPath: executable).lastPathComponent) exited with status \(process.terminationStatus)\(message.isEmpty ? "" : ": " + message.prefix(200))")
+            throw Failure(description: "\(name) exited with status \(process.terminationStatus)\(message.isEmpty ? "" : ": " + message.prefix(200))")
         }
         return String(decoding: data, as: UTF8.self)
     }
