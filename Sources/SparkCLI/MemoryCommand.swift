@@ -16,7 +16,7 @@ struct MemoryCommand: AsyncParsableCommand {
             changes one (UPDATE), contradicts one (DELETE) or is known (NONE); --raw stores the \
             text as given. Embeddings come from the default model's /v1/embeddings.
             """,
-        subcommands: [Add.self, Search.self, List.self, Get.self, Update.self, Delete.self, History.self]
+        subcommands: [Add.self, Search.self, List.self, Get.self, Update.self, Delete.self, History.self, Reindex.self]
     )
 
     struct Scope: ParsableArguments {
@@ -157,6 +157,21 @@ struct MemoryCommand: AsyncParsableCommand {
     }
 }
 
+extension MemoryCommand {
+    struct Reindex: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-embed every memory with the configured model (after changing the embedding model).")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await MemoryContext.with(global, needsModel: false) { service in
+                let count = try await service.reindex { done, total in Progress.line("re-embedded \(done)/\(total)") }
+                print("re-embedded \(count) memories")
+            }
+        }
+    }
+}
+
 /// A memory as `--json` prints it.
 struct MemoryJSON: Encodable {
     var item: MemoryItem
@@ -170,7 +185,7 @@ enum MemoryContext {
         let store = try await RunsCommand.openStore(global)
         let models = ModelCache(catalog: config.modelCatalog())
         let client = try models.client(nil)
-        let service = MemoryService(backend: store, embedder: client, model: needsModel ? client : nil)
+        let service = try makeService(store: store, models: models, chat: needsModel ? client : nil)
         do {
             try await body(service)
         } catch let error as MemoryError {
@@ -181,6 +196,17 @@ enum MemoryContext {
             throw error
         }
         await models.shutdown()
+    }
+
+    /// The memory service over `store`: the default model embeds (through the embedding
+    /// cache in the store, keyed by model and text) and, when given, `chat` decides.
+    static func makeService(store: SQLiteStore, models: ModelCache, chat: (any ChatModel)?) throws -> MemoryService {
+        let provider = try models.catalog.provider(for: nil)
+        let label = "\(provider.name)/\(provider.model)"
+        let embedder = CachingEmbedder(try models.client(nil), model: label, store: store)
+        return MemoryService(
+            backend: store, embedder: embedder, model: chat,
+            configuration: MemoryService.Configuration(embeddingModel: label))
     }
 
     static func describe(_ s: MemoryScope) -> String {

@@ -80,7 +80,7 @@ extension SQLiteStore: MemoryBackend {
 
     public func removeAll() async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM memories; DELETE FROM memory_history;")
+            try db.execute(sql: "DELETE FROM memories; DELETE FROM memory_history; DELETE FROM memory_meta; DELETE FROM vector_index;")
         }
     }
 
@@ -99,6 +99,39 @@ extension SQLiteStore: MemoryBackend {
                 JOIN memories m ON m.rowid = memories_fts.rowid
                 WHERE memories_fts MATCH ? \(filter) ORDER BY rank LIMIT ?
                 """, arguments: StatementArguments([match]) + scopeArguments + [max(0, limit)]).map { ($0["id"], $0["rank"]) }
+        }
+    }
+
+    public func embeddingSignature() async throws -> EmbeddingSignature? {
+        try await pool.read { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT value FROM memory_meta WHERE key = 'embedding'") else { return nil }
+            return try? JSONDecoder().decode(EmbeddingSignature.self, from: Data(text.utf8))
+        }
+    }
+
+    public func setEmbeddingSignature(_ signature: EmbeddingSignature) async throws {
+        let text = String(decoding: try JSONEncoder().encode(signature), as: UTF8.self)
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO memory_meta (key, value) VALUES ('embedding', ?)", arguments: [text])
+        }
+    }
+
+    public func vectorIndexSnapshot() async throws -> VectorIndexSnapshot? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT data, saved_at FROM vector_index WHERE id = 1").map { row in
+                VectorIndexSnapshot(data: row["data"], savedAt: Date(stored: row["saved_at"]))
+            }
+        }
+    }
+
+    public func saveVectorIndexSnapshot(_ snapshot: VectorIndexSnapshot?) async throws {
+        try await pool.write { db in
+            if let snapshot {
+                try db.execute(sql: "INSERT OR REPLACE INTO vector_index (id, data, saved_at) VALUES (1, ?, ?)",
+                               arguments: [snapshot.data, snapshot.savedAt.storedValue])
+            } else {
+                try db.execute(sql: "DELETE FROM vector_index")
+            }
         }
     }
 

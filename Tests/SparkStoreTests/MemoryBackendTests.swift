@@ -97,3 +97,43 @@ extension Backend {
         #expect(try await reopened.vectors().first?.vector == [0.25, -1, 3])
     }
 }
+
+/// What the store keeps beside the memories: which model made the vectors, the saved
+/// similarity index and the embedding cache.
+@Suite struct MemoryStorageExtrasTests {
+    @Test(arguments: Backend.allCases)
+    func signatureAndSnapshotRoundTripAndResetForgetsThem(backend: Backend) async throws {
+        let b = try backend.makeMemoryBackend()
+        #expect(try await b.embeddingSignature() == nil)
+        #expect(try await b.vectorIndexSnapshot() == nil)
+        try await b.setEmbeddingSignature(EmbeddingSignature(model: "local/smollm2", dimension: 576))
+        try await b.setEmbeddingSignature(EmbeddingSignature(model: "openai/text-embedding-3-small", dimension: 1536))
+        #expect(try await b.embeddingSignature() == EmbeddingSignature(model: "openai/text-embedding-3-small", dimension: 1536))
+        let snapshot = VectorIndexSnapshot(data: Data((0..<1000).map { UInt8($0 % 251) }), savedAt: fixedDate(5))
+        try await b.saveVectorIndexSnapshot(snapshot)
+        #expect(try await b.vectorIndexSnapshot() == snapshot)
+        try await b.removeAll()
+        #expect(try await b.embeddingSignature() == nil)
+        #expect(try await b.vectorIndexSnapshot() == nil)
+        try await b.saveVectorIndexSnapshot(snapshot)
+        try await b.saveVectorIndexSnapshot(nil)
+        #expect(try await b.vectorIndexSnapshot() == nil)
+    }
+
+    @Test func embeddingCacheKeepsVectorsAcrossOpeningsAndStaysBounded() async throws {
+        let dir = try makeTemporaryDirectory()
+        do {
+            let store = try SQLiteStore(dataDir: dir)
+            try await store.storeEmbeddings([("a", [1, 2, 3]), ("b", [-0.5, 0, 0.25])])
+        }
+        let store = try SQLiteStore(dataDir: dir)
+        let found = try await store.cachedEmbeddings(keys: ["a", "b", "missing"])
+        #expect(found == ["a": [1, 2, 3], "b": [-0.5, 0, 0.25]])
+        #expect(try await store.cachedEmbeddings(keys: []).isEmpty)
+        // More keys than SQLite binds in one statement.
+        let many = (0..<1200).map { ("k\($0)", [Float($0)]) }
+        try await store.storeEmbeddings(many)
+        let back = try await store.cachedEmbeddings(keys: many.map(\.0))
+        #expect(back.count == 1200 && back["k1199"] == [1199])
+    }
+}

@@ -22,4 +22,12 @@ public protocol MemoryBackend: Sendable {
     /// Memories inside `scope` whose text matches the query's words (as prefixes), best
     /// first: the keyword half of hybrid search. `rank` orders them (lower is better).
     func keywordSearch(_ query: String, scope: MemoryScope, limit: Int) async throws -> [(id: String, rank: Double)]
+    /// The embedding model and dimension of the stored vectors; nil before the first memory.
+    func embeddingSignature() async throws -> EmbeddingSignature?
+    /// Records the embedding model and dimension of the stored vectors.
+    func setEmbeddingSignature(_ signature: EmbeddingSignature) async throws
+    /// The last saved similarity index, if any.
+    func vectorIndexSnapshot() async throws -> VectorIndexSnapshot?
+    /// Saves the similarity index (replacing the previous one); nil forgets it.
+    func saveVectorIndexSnapshot(_ snapshot: VectorIndexSnapshot?) async throws
 }

@@ -7,6 +7,8 @@ public actor InMemoryMemoryBackend: MemoryBackend {
     private var itemsByID: [String: MemoryItem] = [:]
     private var vectorsByID: [String: [Float]] = [:]
     private var historyEntries: [MemoryHistoryEntry] = []
+    private var signature: EmbeddingSignature?
+    private var snapshot: VectorIndexSnapshot?
 
     public init() {}
 
@@ -59,5 +61,15 @@ public actor InMemoryMemoryBackend: MemoryBackend {
         itemsByID = [:]
         vectorsByID = [:]
         historyEntries = []
+        signature = nil
+        snapshot = nil
     }
+
+    public func embeddingSignature() -> EmbeddingSignature? { signature }
+
+    public func setEmbeddingSignature(_ signature: EmbeddingSignature) { self.signature = signature }
+
+    public func vectorIndexSnapshot() -> VectorIndexSnapshot? { snapshot }
+
+    public func saveVectorIndexSnapshot(_ snapshot: VectorIndexSnapshot?) { self.snapshot = snapshot }
 }

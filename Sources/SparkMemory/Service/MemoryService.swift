@@ -60,11 +60,15 @@ public struct MemoryAddResult: Sendable, Hashable {
 public actor MemoryService {
     /// Tuning of the add pipeline.
     public struct Configuration: Sendable {
-        /// How many similar existing memories each new fact is compared with (Mem0 uses 5).
         /// Most tokens one extraction or decision call may generate: small local models can
         /// otherwise ramble until the call's time limit.
         public var maxTokens: Int = 512
+        /// How many similar existing memories each new fact is compared with (Mem0 uses 5).
         public var similarLimit: Int
+        /// The embedding model's name, recorded with the vectors; when the stored vectors were
+        /// made by another model, search, add and update refuse until `reindex()`. Nil skips
+        /// the check (the dimension is still checked).
+        public var embeddingModel: String?
         /// The expected embedding length; nil learns it from the first embedding.
         public var dimension: Int?
         /// The fact extraction prompt; `{today}` is replaced by the date.
@@ -77,8 +81,10 @@ public actor MemoryService {
 
         public init(
             similarLimit: Int = 5, dimension: Int? = nil, factExtractionPrompt: String = MemoryPrompts.factExtraction,
-            updateMemoryPrompt: String = MemoryPrompts.updateMemory, keptJobResults: Int = 256
+            updateMemoryPrompt: String = MemoryPrompts.updateMemory, keptJobResults: Int = 256,
+            embeddingModel: String? = nil
         ) {
+            self.embeddingModel = embeddingModel
             self.keptJobResults = keptJobResults
             self.similarLimit = similarLimit
             self.dimension = dimension
@@ -94,6 +100,11 @@ public actor MemoryService {
     private let clock: any SparkClock
     private let configuration: Configuration
     private var dimension: Int?
+    /// Whether the backend has recorded which model made its vectors.
+    private var signatureRecorded = false
+    /// Set at load when the stored vectors came from another embedding model: embedding
+    /// anything new would mix incomparable vectors, so it throws this until `reindex()`.
+    private var embeddingProblem: MemoryError?
     /// Filling the similarity index from the backend; shared by every caller that arrives meanwhile.
     private var loading: Task<Void, any Error>?
     private var nextJobID = 0
@@ -555,7 +566,40 @@ public actor MemoryService {
         try await backend.removeAll()
         await vectorSearch.removeAll()
         dimension = configuration.dimension
+        signatureRecorded = false
+        embeddingProblem = nil
         loading = nil
+    }
+
+    /// Re-embeds every memory with the configured embedder and rebuilds the similarity index:
+    /// the way out after changing the embedding model. Texts, scopes and history stay as
+    /// they are. `progress` hears (done, total) after each batch. Returns how many were re-embedded.
+    @discardableResult
+    public func reindex(batchSize: Int = 64, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Int {
+        await waitForQueue()
+        let items = try await backend.items(in: MemoryScope())
+        await vectorSearch.removeAll()
+        dimension = configuration.dimension
+        embeddingProblem = nil
+        signatureRecorded = false
+        loading = Task {}
+        var done = 0
+        for start in stride(from: 0, to: items.count, by: max(1, batchSize)) {
+            let batch = Array(items[start..<min(start + max(1, batchSize), items.count)])
+            let vectors = try await embed(batch.map(\.text))
+            for (item, vector) in zip(batch, vectors) {
+                try await vectorSearch.add(id: item.id, vector: vector)
+                try await backend.save(item, vector: vector)
+            }
+            done += batch.count
+            progress?(done, items.count)
+        }
+        if let dimension {
+            try await backend.setEmbeddingSignature(
+                EmbeddingSignature(model: configuration.embeddingModel ?? "unknown", dimension: dimension))
+            signatureRecorded = true
+        }
+        return done
     }
 
     // MARK: storage
@@ -566,6 +610,7 @@ public actor MemoryService {
     ) async throws -> MemoryItem {
         let now = clock.now
         let item = MemoryItem(text: text, scope: scope, metadata: metadata, createdAt: now, flags: flags)
+        try await recordSignature(dimension: vector.count)
         try await vectorSearch.add(id: item.id, vector: vector)
         try await backend.save(item, vector: vector)
         try await backend.appendHistory(
@@ -583,6 +628,7 @@ public actor MemoryService {
         let item = MemoryItem(
             id: old.id, text: text, scope: old.scope, metadata: metadata, createdAt: old.createdAt, updatedAt: now,
             flags: flags)
+        try await recordSignature(dimension: vector.count)
         try await vectorSearch.add(id: item.id, vector: vector)
         try await backend.save(item, vector: vector)
         try await backend.appendHistory(
@@ -609,6 +655,7 @@ public actor MemoryService {
 
     /// Embeds texts, checking the count and that every vector has the index's dimension.
     private func embed(_ texts: [String]) async throws -> [[Float]] {
+        if let embeddingProblem { throw embeddingProblem }
         let vectors = try await embedder.embed(texts)
         guard vectors.count == texts.count else {
             throw MemoryError.embeddingCount(expected: texts.count, actual: vectors.count)
@@ -622,6 +669,14 @@ public actor MemoryService {
         return vectors
     }
 
+    /// Notes in the backend which model made the vectors, once.
+    private func recordSignature(dimension: Int) async throws {
+        guard !signatureRecorded else { return }
+        try await backend.setEmbeddingSignature(
+            EmbeddingSignature(model: configuration.embeddingModel ?? "unknown", dimension: dimension))
+        signatureRecorded = true
+    }
+
     /// Fills the similarity index from the backend once, before the first operation. Callers
     /// arriving while it runs wait for the same load; a failed load fails every operation.
     private func ensureLoaded() async throws {
@@ -633,6 +688,15 @@ public actor MemoryService {
 
     private func load() async throws {
         if dimension == nil { dimension = await vectorSearch.dimension }
+        if let stored = try await backend.embeddingSignature() {
+            signatureRecorded = true
+            if let configured = configuration.embeddingModel, configured != stored.model {
+                embeddingProblem = .embeddingModelChanged(stored: stored, configured: configured)
+            } else if let dimension, dimension != stored.dimension {
+                embeddingProblem = .dimensionMismatch(expected: stored.dimension, actual: dimension)
+            }
+            dimension = stored.dimension
+        }
         for (id, vector) in try await backend.vectors() {
             if let dimension, vector.count != dimension {
                 throw MemoryError.dimensionMismatch(expected: dimension, actual: vector.count)
