@@ -16,7 +16,7 @@ struct MemoryCommand: AsyncParsableCommand {
             changes one (UPDATE), contradicts one (DELETE) or is known (NONE); --raw stores the \
             text as given. Embeddings come from the default model's /v1/embeddings.
             """,
-        subcommands: [Add.self, Search.self, List.self, Get.self, Update.self, Delete.self, History.self, Reindex.self]
+        subcommands: [Add.self, Search.self, List.self, Get.self, Update.self, Delete.self, History.self, Reindex.self, Reset.self]
     )
 
     struct Scope: ParsableArguments {
@@ -123,14 +123,44 @@ struct MemoryCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Forget a memory (its history stays).")
+        static let configuration = CommandConfiguration(
+            abstract: "Forget a memory, or with --all every memory of a scope (their history stays).")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Memory id.") var id: String
+        @OptionGroup var scope: Scope
+        @Argument(help: "Memory id.") var id: String?
+        @Flag(help: "Forget every memory of the scope given with --user/--agent/--run.") var all = false
+
+        func validate() throws {
+            if all, id != nil { throw ValidationError("give a memory id or --all with a scope, not both") }
+            if !all, id == nil { throw ValidationError("give a memory id, or --all with --user/--agent/--run") }
+        }
 
         func run() async throws {
             try await MemoryContext.with(global, needsModel: false) { service in
-                try await service.delete(id)
-                print("DELETE  \(id)")
+                if let id {
+                    try await service.delete(id)
+                    print("DELETE  \(id)")
+                } else {
+                    let count = try await service.deleteAll(scope: scope.value)
+                    print("deleted \(count) memories of \(MemoryContext.describe(scope.value))")
+                }
+            }
+        }
+    }
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Forget every memory and all history (needs --yes).")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Confirm: every memory of every user and agent, and its history, is deleted.") var yes = false
+
+        func run() async throws {
+            guard yes else {
+                throw CLIError(description: "memory reset deletes every memory of every user and agent and all their history; "
+                    + "run `sparkplug memory reset --yes` to confirm, or `sparkplug memory delete --all --user NAME` for one scope")
+            }
+            try await MemoryContext.with(global, needsModel: false) { service in
+                try await service.reset(confirm: true)
+                print("every memory and its history was deleted")
             }
         }
     }
