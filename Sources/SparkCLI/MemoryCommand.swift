@@ -218,6 +218,8 @@ enum MemoryContext {
         let service = try makeService(store: store, models: models, chat: needsModel ? client : nil)
         do {
             try await body(service)
+            // The next process restores the index instead of rebuilding it (when it is big enough to matter).
+            do { try await service.saveIndex() } catch { Progress.line("warning: the memory index was not saved: \(error)") }
         } catch let error as MemoryError {
             await models.shutdown()
             throw CLIError(description: "\(error)")

@@ -57,6 +57,14 @@ public struct MemoryAddResult: Sendable, Hashable {
 /// decisions when a model is configured), search, get, getAll, update, delete, deleteAll,
 /// history and reset. Adds run one at a time through a queue, so an agent can hand one off
 /// (`wait: false`) and carry on.
+/// How the memory service filled its similarity index.
+public enum IndexLoad: Sendable, Hashable {
+    /// From the stored vectors, one by one; `reason` says why no snapshot was used, when one existed.
+    case rebuilt(vectors: Int, reason: String?)
+    /// From a saved snapshot, with memories changed since re-applied and deleted ones removed.
+    case restored(vectors: Int, reapplied: Int, removed: Int)
+}
+
 public actor MemoryService {
     /// Tuning of the add pipeline.
     public struct Configuration: Sendable {
@@ -107,6 +115,10 @@ public actor MemoryService {
     private var embeddingProblem: MemoryError?
     /// Filling the similarity index from the backend; shared by every caller that arrives meanwhile.
     private var loading: Task<Void, any Error>?
+    /// Whether the similarity index changed since it was last saved.
+    private var indexDirty = false
+    /// How the similarity index was filled at load; nil before the first operation.
+    public private(set) var indexLoad: IndexLoad?
     private var nextJobID = 0
     private var queueTail: Task<MemoryAddResult, any Error>?
     private var jobs: [Int: Task<MemoryAddResult, any Error>] = [:]
@@ -578,6 +590,9 @@ public actor MemoryService {
     public func reindex(batchSize: Int = 64, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Int {
         await waitForQueue()
         let items = try await backend.items(in: MemoryScope())
+        // The saved index holds the old vectors: never restore it after this.
+        try await backend.saveVectorIndexSnapshot(nil)
+        indexDirty = true
         await vectorSearch.removeAll()
         dimension = configuration.dimension
         embeddingProblem = nil
@@ -611,6 +626,7 @@ public actor MemoryService {
         let now = clock.now
         let item = MemoryItem(text: text, scope: scope, metadata: metadata, createdAt: now, flags: flags)
         try await recordSignature(dimension: vector.count)
+        indexDirty = true
         try await vectorSearch.add(id: item.id, vector: vector)
         try await backend.save(item, vector: vector)
         try await backend.appendHistory(
@@ -629,6 +645,7 @@ public actor MemoryService {
             id: old.id, text: text, scope: old.scope, metadata: metadata, createdAt: old.createdAt, updatedAt: now,
             flags: flags)
         try await recordSignature(dimension: vector.count)
+        indexDirty = true
         try await vectorSearch.add(id: item.id, vector: vector)
         try await backend.save(item, vector: vector)
         try await backend.appendHistory(
@@ -639,6 +656,7 @@ public actor MemoryService {
     }
 
     private func remove(_ item: MemoryItem, cause: String, inferenceLatency: Duration?) async throws {
+        indexDirty = true
         await vectorSearch.remove(id: item.id)
         try await backend.remove(id: item.id)
         try await backend.appendHistory(
@@ -697,12 +715,69 @@ public actor MemoryService {
             }
             dimension = stored.dimension
         }
-        for (id, vector) in try await backend.vectors() {
+        let vectors = try await backend.vectors()
+        for (_, vector) in vectors {
             if let dimension, vector.count != dimension {
                 throw MemoryError.dimensionMismatch(expected: dimension, actual: vector.count)
             }
             dimension = vector.count
-            try await vectorSearch.add(id: id, vector: vector)
         }
+        var reason: String?
+        if let persistable = vectorSearch as? any PersistableVectorSearch,
+           let snapshot = try await backend.vectorIndexSnapshot() {
+            do {
+                try await persistable.restore(from: snapshot.data)
+                indexLoad = try await catchUp(persistable, from: snapshot, vectors: vectors)
+                return
+            } catch {
+                // A damaged snapshot costs a rebuild, never a memory: the vectors are the truth.
+                reason = "the saved index could not be read (\(error)); rebuilt from the stored vectors"
+                await vectorSearch.removeAll()
+                indexDirty = true
+            }
+        }
+        for (id, vector) in vectors { try await vectorSearch.add(id: id, vector: vector) }
+        indexLoad = .rebuilt(vectors: vectors.count, reason: reason)
+    }
+
+    /// Brings a restored index up to date with the store: memories added or changed after
+    /// the snapshot was taken are (re-)added, ids no longer stored are removed.
+    private func catchUp(
+        _ index: any PersistableVectorSearch, from snapshot: VectorIndexSnapshot, vectors: [(id: String, vector: [Float])]
+    ) async throws -> IndexLoad {
+        let changedSince = Set(try await backend.items(in: MemoryScope()).filter { $0.updatedAt >= snapshot.savedAt }.map(\.id))
+        let held = await index.ids()
+        var reapplied = 0
+        for (id, vector) in vectors where !held.contains(id) || changedSince.contains(id) {
+            try await index.add(id: id, vector: vector)
+            reapplied += 1
+        }
+        let stored = Set(vectors.map(\.id))
+        let gone = held.subtracting(stored)
+        for id in gone { await index.remove(id: id) }
+        if reapplied > 0 || !gone.isEmpty { indexDirty = true }
+        return .restored(vectors: vectors.count, reapplied: reapplied, removed: gone.count)
+    }
+
+    /// Saves the similarity index with the store when it changed and is worth saving (see
+    /// `PersistableVectorSearch.prefersSnapshot`), so the next process restores it instead of
+    /// rebuilding. Returns whether a snapshot was written. Call it before exiting and now and
+    /// then in long-running processes; a snapshot that is missing or old only costs time.
+    @discardableResult
+    public func saveIndex() async throws -> Bool {
+        guard let loading else { return false }
+        try await loading.value
+        guard indexDirty, let persistable = vectorSearch as? any PersistableVectorSearch else { return false }
+        guard await persistable.prefersSnapshot else {
+            if try await backend.vectorIndexSnapshot() != nil { try await backend.saveVectorIndexSnapshot(nil) }
+            indexDirty = false
+            return false
+        }
+        // Taken before the bytes: anything changed meanwhile is newer and re-applied on load.
+        let savedAt = clock.now
+        let data = try await persistable.snapshot()
+        try await backend.saveVectorIndexSnapshot(VectorIndexSnapshot(data: data, savedAt: savedAt))
+        indexDirty = false
+        return true
     }
 }
