@@ -11,17 +11,11 @@ extension SQLiteStore: EmbeddingCacheStore {
     public func cachedEmbeddings(keys: [String]) async throws -> [String: [Float]] {
         guard !keys.isEmpty else { return [:] }
         return try await pool.read { db in
-            var found: [String: [Float]] = [:]
-            // SQLite limits bound parameters; 500 at a time stays far below it.
-            for start in stride(from: 0, to: keys.count, by: 500) {
-                let chunk = Array(keys[start..<min(start + 500, keys.count)])
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT key, vector FROM embedding_cache WHERE key IN (\(marks))",
-                                            arguments: StatementArguments(chunk)) {
-                    found[row["key"]] = Self.floats(row["vector"])
-                }
+            let rows = try Self.chunked(keys) { chunk, marks in
+                try Row.fetchAll(db, sql: "SELECT key, vector FROM embedding_cache WHERE key IN (\(marks))",
+                                 arguments: StatementArguments(chunk))
             }
-            return found
+            return Dictionary(rows.map { ($0["key"], Self.floats($0["vector"])) }, uniquingKeysWith: { a, _ in a })
         }
     }
 

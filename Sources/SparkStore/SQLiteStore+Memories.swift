@@ -18,6 +18,50 @@ extension SQLiteStore: MemoryBackend {
         }
     }
 
+    public func items(ids: [String]) async throws -> [MemoryItem] {
+        try await pool.read { db in
+            try Self.chunked(ids) { chunk, marks in
+                try Row.fetchAll(db, sql: "SELECT * FROM memories WHERE id IN (\(marks))", arguments: StatementArguments(chunk)).map(Self.memory)
+            }
+        }
+    }
+
+    public func items(hashes: Set<String>, in scope: MemoryScope) async throws -> [MemoryItem] {
+        let (clause, scopeArguments) = Self.scopeClause(scope)
+        let filter = clause.isEmpty ? "" : clause.replacingOccurrences(of: "WHERE", with: "AND")
+        return try await pool.read { db in
+            try Self.chunked(Array(hashes)) { chunk, marks in
+                try Row.fetchAll(db, sql: "SELECT * FROM memories WHERE hash IN (\(marks)) \(filter) ORDER BY seq",
+                                 arguments: StatementArguments(chunk) + scopeArguments).map(Self.memory)
+            }
+        }
+    }
+
+    public func vectors(ids: [String]) async throws -> [(id: String, vector: [Float])] {
+        try await pool.read { db in
+            try Self.chunked(ids) { chunk, marks in
+                try Row.fetchAll(db, sql: "SELECT id, vector FROM memories WHERE id IN (\(marks))", arguments: StatementArguments(chunk))
+                    .map { row in (row["id"], Self.floats(row["vector"])) }
+            }
+        }
+    }
+
+    /// The newest history row: every add, change and delete appends one.
+    public func changeCounter() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT MAX(rowid) FROM memory_history") ?? 0 }
+    }
+
+    /// Runs `fetch` over `values` 500 at a time (SQLite bounds the parameters of a statement),
+    /// with the matching `?,?,…` list, and joins the results.
+    static func chunked<T>(_ values: [String], _ fetch: ([String], String) throws -> [T]) throws -> [T] {
+        var all: [T] = []
+        for start in stride(from: 0, to: values.count, by: 500) {
+            let chunk = Array(values[start..<min(start + 500, values.count)])
+            all += try fetch(chunk, Array(repeating: "?", count: chunk.count).joined(separator: ","))
+        }
+        return all
+    }
+
     public func save(_ item: MemoryItem, vector: [Float]) async throws {
         let metadata = JSONValue.object(item.metadata).jsonString
         let blob = Self.blob(vector)

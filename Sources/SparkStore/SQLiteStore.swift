@@ -179,6 +179,10 @@ public final class SQLiteStore: Sendable {
                     data BLOB NOT NULL,
                     saved_at REAL NOT NULL
                 );
+                -- Appends read MAX(seq); duplicate checks look memories up by hash.
+                CREATE INDEX memories_seq ON memories(seq);
+                CREATE INDEX memories_hash ON memories(hash);
+                CREATE INDEX memory_history_seq ON memory_history(seq);
                 """)
         }
         return m

@@ -127,3 +127,24 @@ actor SnapshotSearch: PersistableVectorSearch {
         #expect(await plain.indexLoad == .rebuilt(vectors: 0, reason: nil))
     }
 }
+
+@Suite struct ScopeIndexTests {
+    @Test func scopedIdsIntersectEveryPartGiven() async throws {
+        let backend = InMemoryMemoryBackend()
+        let service = MemoryService(backend: backend, embedder: HashingEmbedder())
+        let a = try await service.add("one", scope: MemoryScope(userID: "ana", agentID: "helper"), infer: false).changes[0].id
+        let b = try await service.add("two", scope: MemoryScope(userID: "ana", agentID: "writer", runID: "r1"), infer: false).changes[0].id
+        let c = try await service.add("three", scope: MemoryScope(agentID: "helper", runID: "r1"), infer: false).changes[0].id
+        func ids(_ scope: MemoryScope) async throws -> Set<String> {
+            Set(try await service.search("one two three", scope: scope, options: MemorySearchOptions(topK: 10)).map(\.item.id))
+        }
+        #expect(try await ids(.user("ana")) == [a, b])
+        #expect(try await ids(.agent("helper")) == [a, c])
+        #expect(try await ids(MemoryScope(userID: "ana", agentID: "helper")) == [a])
+        #expect(try await ids(MemoryScope(agentID: "helper", runID: "r1")) == [c])
+        #expect(try await ids(MemoryScope(userID: "bob")).isEmpty)
+        #expect(try await ids(MemoryScope()) == [a, b, c])
+        try await service.delete(a)
+        #expect(try await ids(.agent("helper")) == [c])
+    }
+}

@@ -7,6 +7,15 @@ public protocol MemoryBackend: Sendable {
     func item(id: String) async throws -> MemoryItem?
     /// Every memory inside `scope`; an empty scope means every memory.
     func items(in scope: MemoryScope) async throws -> [MemoryItem]
+    /// The memories with these ids that exist, in any order.
+    func items(ids: [String]) async throws -> [MemoryItem]
+    /// The memories of `scope` whose normalised-text hash (`MemoryItem.hash`) is among `hashes`.
+    func items(hashes: Set<String>, in scope: MemoryScope) async throws -> [MemoryItem]
+    /// The stored vectors of these ids that exist, in any order.
+    func vectors(ids: [String]) async throws -> [(id: String, vector: [Float])]
+    /// A number that changes whenever any memory is added, changed or deleted (by any
+    /// process sharing the store): how a long-lived service notices others' writes.
+    func changeCounter() async throws -> Int
     /// Inserts or replaces a memory together with its embedding.
     func save(_ item: MemoryItem, vector: [Float]) async throws
     /// Removes a memory and its vector; its history stays.

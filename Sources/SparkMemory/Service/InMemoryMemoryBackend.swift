@@ -18,6 +18,18 @@ public actor InMemoryMemoryBackend: MemoryBackend {
         order.compactMap { itemsByID[$0] }.filter { scope.contains($0.scope) }
     }
 
+    public func items(ids: [String]) -> [MemoryItem] { ids.compactMap { itemsByID[$0] } }
+
+    public func items(hashes: Set<String>, in scope: MemoryScope) -> [MemoryItem] {
+        items(in: scope).filter { hashes.contains($0.hash) }
+    }
+
+    public func vectors(ids: [String]) -> [(id: String, vector: [Float])] {
+        ids.compactMap { id in vectorsByID[id].map { (id, $0) } }
+    }
+
+    public func changeCounter() -> Int { historyEntries.count }
+
     public func save(_ item: MemoryItem, vector: [Float]) {
         if itemsByID[item.id] == nil { order.append(item.id) }
         itemsByID[item.id] = item

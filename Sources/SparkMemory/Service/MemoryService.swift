@@ -115,6 +115,11 @@ public actor MemoryService {
     private var embeddingProblem: MemoryError?
     /// Filling the similarity index from the backend; shared by every caller that arrives meanwhile.
     private var loading: Task<Void, any Error>?
+    /// Scope and change time of every memory in the similarity index.
+    private var scopes = ScopeIndex()
+    /// The store's change counter as this service last accounted for it; another value
+    /// means another process changed memories, which are then caught up.
+    private var syncedCounter: Int?
     /// Whether the similarity index changed since it was last saved.
     private var indexDirty = false
     /// How the similarity index was filled at load; nil before the first operation.
@@ -233,9 +238,10 @@ public actor MemoryService {
     /// Stores each text as a memory (a text already stored in the scope is a NONE).
     private func storeRaw(
         _ texts: [String], flags: MemoryFlags, scope: MemoryScope, metadata: [String: JSONValue], cause: String,
-        inferenceLatency: Duration? = nil, vectors known: [String: [Float]] = [:], result: inout MemoryAddResult
+        inferenceLatency: Duration? = nil, vectors givenVectors: [String: [Float]] = [:], result: inout MemoryAddResult
     ) async throws {
-        var hashes = Dictionary(try await backend.items(in: scope).map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        let known = try await backend.items(hashes: Set(texts.map(MemoryText.hash)), in: scope)
+        var hashes = Dictionary(known.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         var fresh: [String] = []
         for text in texts {
             if let existing = hashes[MemoryText.hash(text)] {
@@ -244,9 +250,9 @@ public actor MemoryService {
                 fresh.append(text)
             }
         }
-        let missing = fresh.filter { known[MemoryText.hash($0)] == nil }
+        let missing = fresh.filter { givenVectors[MemoryText.hash($0)] == nil }
         let embedded = missing.isEmpty ? [] : try await embed(missing)
-        var vectors = known
+        var vectors = givenVectors
         for (text, vector) in zip(missing, embedded) { vectors[MemoryText.hash(text)] = vector }
         for text in fresh {
             let item = try await insert(
@@ -279,8 +285,8 @@ public actor MemoryService {
         }
 
         // Facts already stored word for word are NONE; the rest go to the model.
-        let scopeItems = try await backend.items(in: scope)
-        var itemsByHash = Dictionary(scopeItems.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        let sameText = try await backend.items(hashes: Set(extracted.map(MemoryText.hash)), in: scope)
+        var itemsByHash = Dictionary(sameText.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         var facts: [String] = []
         for fact in extracted {
             let hash = MemoryText.hash(fact)
@@ -299,18 +305,23 @@ public actor MemoryService {
         for (fact, vector) in zip(facts, factVectors) { vectorsByHash[MemoryText.hash(fact)] = vector }
 
         // The most similar memories of the scope, under short ids the model cannot confuse.
-        let allowed = Set(scopeItems.map(\.id))
-        let itemsByID = Dictionary(scopeItems.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var realIDs: [String: String] = [:]
-        var existing: [(shortID: String, text: String)] = []
+        let allowed = scopes.ids(in: scope)
+        var similar: [String] = []
         for vector in factVectors where !allowed.isEmpty {
             for match in try await vectorSearch.search(vector, k: configuration.similarLimit, allowed: allowed)
-            where !realIDs.values.contains(match.id) {
-                guard let item = itemsByID[match.id] else { continue }
-                let shortID = String(existing.count)
-                realIDs[shortID] = item.id
-                existing.append((shortID, item.text))
+            where !similar.contains(match.id) {
+                similar.append(match.id)
             }
+        }
+        let similarItems = try await backend.items(ids: similar)
+        let itemsByID = Dictionary(similarItems.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var realIDs: [String: String] = [:]
+        var existing: [(shortID: String, text: String)] = []
+        for id in similar {
+            guard let item = itemsByID[id] else { continue }
+            let shortID = String(existing.count)
+            realIDs[shortID] = item.id
+            existing.append((shortID, item.text))
         }
 
         let decision = await ask(
@@ -330,6 +341,10 @@ public actor MemoryService {
             return
         }
 
+        // The model may reword facts: texts it decides on that are already stored are NONE.
+        for item in try await backend.items(hashes: Set(decisions.map { MemoryText.hash($0.text) }), in: scope) {
+            itemsByHash[item.hash] = itemsByHash[item.hash] ?? item
+        }
         for d in decisions {
             let target = d.id.flatMap { realIDs[$0] }
             switch d.event {
@@ -487,34 +502,60 @@ public actor MemoryService {
         options: MemorySearchOptions = MemorySearchOptions()
     ) async throws -> [MemorySearchHit] {
         try await ensureLoaded()
-        let candidates = try await backend.items(in: scope).filter { filter?.matches($0) ?? true }
-        guard !candidates.isEmpty, options.topK > 0 else { return [] }
-        let byID = Dictionary(candidates.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let vector = try await embed([query])[0]
-        guard options.hybrid else {
-            let matches = try await vectorSearch.search(vector, k: options.topK, allowed: Set(byID.keys))
-            return matches.compactMap { match in
-                guard let item = byID[match.id] else { return nil }
-                if let threshold = options.threshold, match.score < threshold { return nil }
-                return MemorySearchHit(item: item, score: match.score)
-            }
+        guard options.topK > 0 else { return [] }
+        // The candidates: from the in-memory scope index, or (with a metadata filter) the
+        // scope's memories read and filtered. Nil means every memory.
+        var filtered: [String: MemoryItem]?
+        let allowed: Set<String>?
+        if let filter {
+            let items = try await backend.items(in: scope).filter { filter.matches($0) }
+            filtered = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            allowed = Set(items.map(\.id))
+        } else {
+            allowed = scope.isEmpty ? nil : scopes.ids(in: scope)
         }
-        // Hybrid: every candidate's vector rank fused with its keyword rank (k = 60, as in the
-        // reciprocal rank fusion paper); the threshold still applies to the vector score.
-        let depth = max(options.topK * 4, 20)
-        let matches = try await vectorSearch.search(vector, k: byID.count, allowed: Set(byID.keys))
-        let keywords = try await backend.keywordSearch(query, scope: scope, limit: depth)
-        var fused: [String: Double] = [:]
-        for (rank, m) in matches.enumerated() { fused[m.id, default: 0] += 1 / Double(60 + rank + 1) }
-        for (rank, k) in keywords.enumerated() where byID[k.id] != nil { fused[k.id, default: 0] += 1 / Double(60 + rank + 1) }
-        let scores = Dictionary(matches.map { ($0.id, $0.score) }, uniquingKeysWith: { a, _ in a })
-        return fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .compactMap { id, _ -> MemorySearchHit? in
-                guard let item = byID[id], let score = scores[id] else { return nil }
-                if let threshold = options.threshold, score < threshold { return nil }
-                return MemorySearchHit(item: item, score: score)
-            }
-            .prefix(options.topK).map { $0 }
+        if let allowed, allowed.isEmpty { return [] }
+        let vector = try await embed([query])[0]
+
+        var ranked: [(id: String, score: Float)]
+        if options.hybrid {
+            // Reciprocal rank fusion (k = 60, as in the paper) of the best `depth` by vector
+            // and by keywords; the score shown and thresholded stays the vector similarity.
+            let depth = max(options.topK * 4, 20)
+            let matches = try await vectorSearch.search(vector, k: depth, allowed: allowed)
+            let keywords = try await backend.keywordSearch(query, scope: scope, limit: depth)
+                .filter { allowed?.contains($0.id) ?? true }
+            var fused: [String: Double] = [:]
+            for (rank, m) in matches.enumerated() { fused[m.id, default: 0] += 1 / Double(60 + rank + 1) }
+            for (rank, k) in keywords.enumerated() { fused[k.id, default: 0] += 1 / Double(60 + rank + 1) }
+            var scores = Dictionary(matches.map { ($0.id, $0.score) }, uniquingKeysWith: { a, _ in a })
+            // Keyword-only hits get their similarity from their stored vectors.
+            let unscored = keywords.map(\.id).filter { scores[$0] == nil }
+            for (id, stored) in try await backend.vectors(ids: unscored) { scores[id] = Self.cosine(vector, stored) }
+            ranked = fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .compactMap { id, _ in scores[id].map { (id, $0) } }
+        } else {
+            ranked = try await vectorSearch.search(vector, k: options.topK, allowed: allowed).map { ($0.id, $0.score) }
+        }
+        if let threshold = options.threshold { ranked.removeAll { $0.score < threshold } }
+        ranked = Array(ranked.prefix(options.topK))
+        var items = filtered ?? [:]
+        if filtered == nil {
+            for item in try await backend.items(ids: ranked.map(\.id)) { items[item.id] = item }
+        }
+        return ranked.compactMap { id, score in items[id].map { MemorySearchHit(item: $0, score: score) } }
+    }
+
+    /// Cosine similarity (0 when either vector is zero).
+    static func cosine(_ a: [Float], _ b: [Float]) -> Float {
+        guard a.count == b.count else { return 0 }
+        var dot: Float = 0, na: Float = 0, nb: Float = 0
+        for i in 0..<a.count {
+            dot += a[i] * b[i]
+            na += a[i] * a[i]
+            nb += b[i] * b[i]
+        }
+        return na > 0 && nb > 0 ? dot / (na.squareRoot() * nb.squareRoot()) : 0
     }
 
     /// The memory with this id, if any.
@@ -580,6 +621,8 @@ public actor MemoryService {
         dimension = configuration.dimension
         signatureRecorded = false
         embeddingProblem = nil
+        scopes.removeAll()
+        syncedCounter = nil
         loading = nil
     }
 
@@ -589,7 +632,10 @@ public actor MemoryService {
     @discardableResult
     public func reindex(batchSize: Int = 64, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Int {
         await waitForQueue()
+        syncedCounter = try await backend.changeCounter()
         let items = try await backend.items(in: MemoryScope())
+        scopes.removeAll()
+        for item in items { scopes.insert(item) }
         // The saved index holds the old vectors: never restore it after this.
         try await backend.saveVectorIndexSnapshot(nil)
         indexDirty = true
@@ -629,7 +675,8 @@ public actor MemoryService {
         indexDirty = true
         try await vectorSearch.add(id: item.id, vector: vector)
         try await backend.save(item, vector: vector)
-        try await backend.appendHistory(
+        scopes.insert(item)
+        try await appendOwnHistory(
             MemoryHistoryEntry(
                 memoryID: item.id, event: .add, oldValue: nil, newValue: text, time: now, cause: cause,
                 inferenceLatency: inferenceLatency))
@@ -648,7 +695,8 @@ public actor MemoryService {
         indexDirty = true
         try await vectorSearch.add(id: item.id, vector: vector)
         try await backend.save(item, vector: vector)
-        try await backend.appendHistory(
+        scopes.insert(item)
+        try await appendOwnHistory(
             MemoryHistoryEntry(
                 memoryID: item.id, event: .update, oldValue: old.text, newValue: text, time: now, cause: cause,
                 inferenceLatency: inferenceLatency))
@@ -659,7 +707,8 @@ public actor MemoryService {
         indexDirty = true
         await vectorSearch.remove(id: item.id)
         try await backend.remove(id: item.id)
-        try await backend.appendHistory(
+        scopes.remove(item.id)
+        try await appendOwnHistory(
             MemoryHistoryEntry(
                 memoryID: item.id, event: .delete, oldValue: item.text, newValue: nil, time: clock.now, cause: cause,
                 inferenceLatency: inferenceLatency))
@@ -687,6 +736,39 @@ public actor MemoryService {
         return vectors
     }
 
+    /// Appends a history entry of this service's own change, counted so that it is not
+    /// taken for another process's change.
+    private func appendOwnHistory(_ entry: MemoryHistoryEntry) async throws {
+        try await backend.appendHistory(entry)
+        syncedCounter = syncedCounter.map { $0 + 1 }
+    }
+
+    /// Catches up with memories other processes added, changed or deleted since this
+    /// service last looked (one cheap read when nothing changed).
+    private func syncWithStore() async throws {
+        let counter = try await backend.changeCounter()
+        guard counter != syncedCounter else { return }
+        let items = try await backend.items(in: MemoryScope())
+        let stored = Set(items.map(\.id))
+        for id in scopes.all.subtracting(stored) {
+            scopes.remove(id)
+            await vectorSearch.remove(id: id)
+            indexDirty = true
+        }
+        let changed = items.filter { !scopes.holds($0) }
+        if !changed.isEmpty {
+            let vectors = Dictionary(try await backend.vectors(ids: changed.map(\.id)).map { ($0.id, $0.vector) },
+                                     uniquingKeysWith: { a, _ in a })
+            for item in changed {
+                guard let vector = vectors[item.id] else { continue }
+                try await vectorSearch.add(id: item.id, vector: vector)
+                scopes.insert(item)
+            }
+            indexDirty = true
+        }
+        syncedCounter = counter
+    }
+
     /// Notes in the backend which model made the vectors, once.
     private func recordSignature(dimension: Int) async throws {
         guard !signatureRecorded else { return }
@@ -698,13 +780,19 @@ public actor MemoryService {
     /// Fills the similarity index from the backend once, before the first operation. Callers
     /// arriving while it runs wait for the same load; a failed load fails every operation.
     private func ensureLoaded() async throws {
-        if let loading { return try await loading.value }
-        let task = Task { try await self.load() }
-        loading = task
-        try await task.value
+        if let loading {
+            try await loading.value
+        } else {
+            let task = Task { try await self.load() }
+            loading = task
+            try await task.value
+        }
+        try await syncWithStore()
     }
 
     private func load() async throws {
+        // Read before the memories: a write landing in between is then caught up later.
+        syncedCounter = try await backend.changeCounter()
         if dimension == nil { dimension = await vectorSearch.dimension }
         if let stored = try await backend.embeddingSignature() {
             signatureRecorded = true
@@ -716,6 +804,9 @@ public actor MemoryService {
             dimension = stored.dimension
         }
         let vectors = try await backend.vectors()
+        let items = try await backend.items(in: MemoryScope())
+        scopes.removeAll()
+        for item in items { scopes.insert(item) }
         for (_, vector) in vectors {
             if let dimension, vector.count != dimension {
                 throw MemoryError.dimensionMismatch(expected: dimension, actual: vector.count)
@@ -727,7 +818,7 @@ public actor MemoryService {
            let snapshot = try await backend.vectorIndexSnapshot() {
             do {
                 try await persistable.restore(from: snapshot.data)
-                indexLoad = try await catchUp(persistable, from: snapshot, vectors: vectors)
+                indexLoad = try await catchUp(persistable, from: snapshot, items: items, vectors: vectors)
                 return
             } catch {
                 // A damaged snapshot costs a rebuild, never a memory: the vectors are the truth.
@@ -743,9 +834,10 @@ public actor MemoryService {
     /// Brings a restored index up to date with the store: memories added or changed after
     /// the snapshot was taken are (re-)added, ids no longer stored are removed.
     private func catchUp(
-        _ index: any PersistableVectorSearch, from snapshot: VectorIndexSnapshot, vectors: [(id: String, vector: [Float])]
+        _ index: any PersistableVectorSearch, from snapshot: VectorIndexSnapshot, items: [MemoryItem],
+        vectors: [(id: String, vector: [Float])]
     ) async throws -> IndexLoad {
-        let changedSince = Set(try await backend.items(in: MemoryScope()).filter { $0.updatedAt >= snapshot.savedAt }.map(\.id))
+        let changedSince = Set(items.filter { $0.updatedAt >= snapshot.savedAt }.map(\.id))
         let held = await index.ids()
         var reapplied = 0
         for (id, vector) in vectors where !held.contains(id) || changedSince.contains(id) {
