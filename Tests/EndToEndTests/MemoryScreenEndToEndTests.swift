@@ -71,4 +71,37 @@ import Testing
         try t.send("q")
         _ = try t.waitForExit()
     }
+
+    @Test(.enabled(if: CrewEndToEndTests.modelURL != nil, "needs the local model server to seed memories"))
+    func withoutTheModelServerSearchSaysHowToStartItAndTheRestWorks() throws {
+        let home = try CrewEndToEndTests.Home()
+        defer { home.remove() }
+        for text in ["Prefers green tea in the morning", "Lives in Lyon"] {
+            #expect(try home.run(["memory", "add", "--raw", "--user", "ana", text]).status == 0)
+        }
+        // Port 9 (discard): nothing answers there.
+        let t = try TmuxSession(width: 120, height: 40, environment: ["SPARKPLUG_HOME": home.data, "SPARKPLUG_MODEL_LOCAL_PORT": "9"])
+        try t.waitFor(text: "7 Processes")
+        try t.send("F3")
+        try t.waitFor(text: "Lives in Lyon")
+        try t.send("/")
+        try t.type("tea")
+        let failed = try t.waitFor("the search error", timeout: 30) { lines in
+            lines.contains { $0.contains("✖ search needs embeddings from the model server at") }
+        }
+        let text = failed.joined(separator: "\n")
+        #expect(text.contains("http://127.0.0.1:9/"), "screen:\n\(text)")
+        #expect(text.contains("sparkplug") && text.contains("model serve"), "screen:\n\(text)")
+        // Listing, history and delete need no embeddings.
+        try t.send("Escape")
+        try t.send("Tab")
+        try t.send("Enter")
+        try t.waitFor(text: "History")
+        try t.send("d")
+        try t.waitFor(text: "y deletes")
+        try t.send("y")
+        try t.waitFor("the delete") { lines in lines.contains { $0.contains("user ana") && $0.contains(" 1 ") } }
+        try t.send("q")
+        _ = try t.waitForExit()
+    }
 }

@@ -231,10 +231,19 @@ import Testing
         var s = Self.state()
         _ = s.reduce(Self.key(.char("/")))
         _ = Self.type("tea", into: &s)
-        let message = "search needs embeddings, but the model server at http://127.0.0.1:8088 does not answer; start it with `sparkplug model serve --detach`"
+        let message = "search needs embeddings from the model server at http://127.0.0.1:8088/v1/embeddings, which does not answer. Start it with: sparkplug model serve --detach (listing, history and delete work without it)"
         _ = s.reduce(.memory(.failed(request: .search(query: "tea", scope: .user("ana")), message: message)))
         let lines = Self.render(&s)
-        #expect(lines[5].contains("✖ search needs embeddings"))
+        // The whole message wraps above the list, which still shows the group's memories.
+        #expect(Array(lines[5...11]) == [
+            "│  GROUP            N  SIZE││✖ search needs embeddings from the model server at│",
+            "│▶ user ana         3   66B││http://127.0.0.1:8088/v1/embeddings, which does   │",
+            "│  agent planner    2  1.5K││not answer. Start it with: sparkplug model serve  │",
+            "│                          ││--detach (listing, history and delete work without│",
+            "│                          ││it)                                               │",
+            "│                          ││  ID       MEMORY                                 │",
+            "│                          ││▶ 3f2a1b2c Ana likes green tea in the morning     │",
+        ])
     }
 
     @Test func clicksSelectGroupsAndRows() {

@@ -82,8 +82,8 @@ actor MemoryDesk {
             case .undoDelete: "undo"
             default: "this"
             }
-            return "\(what) needs embeddings, but the model server at \(e.url) does not answer; "
-                + "start it with `sparkplug model serve --detach` (listing, history and delete still work)"
+            return "\(what) needs embeddings from the model server at \(e.url), which does not answer. "
+                + "Start it with: sparkplug model serve --detach (listing, history and delete work without it)"
         }
         return "\(error)"
     }

@@ -33,7 +33,19 @@ public enum MemoryView {
     /// The rows of the list inside its block, below the error line when there is one.
     static func listArea(_ state: AppState, _ list: Rect) -> Rect {
         let inner = list.inset(by: 1)
-        return state.memory.error == nil ? inner : inner.inset(top: min(1, inner.height))
+        return inner.inset(top: min(errorHeight(state, width: inner.width), inner.height))
+    }
+
+    /// The last failure, wrapped, above the list or the detail.
+    static func errorParagraph(_ state: AppState) -> Paragraph? {
+        guard let error = state.memory.error else { return nil }
+        return Paragraph([Line("✖ " + error, style: state.theme.text.fg(state.theme.critical).bold)], wrap: .word)
+    }
+
+    /// Rows the error takes (at most 6).
+    static func errorHeight(_ state: AppState, width: Int) -> Int {
+        guard let p = errorParagraph(state), width > 0 else { return 0 }
+        return min(6, p.lineCount(width: width))
     }
 
     @discardableResult
@@ -175,8 +187,8 @@ public enum MemoryView {
         buffer.render(block, in: area)
         let inner = block.inner(area)
         guard !inner.isEmpty else { return }
-        if let error = m.error {
-            buffer.setString(x: inner.x, y: inner.y, "✖ " + error, style: t.text.fg(t.critical).bold, maxWidth: inner.width)
+        if let error = errorParagraph(state) {
+            buffer.render(error, in: Rect(x: inner.x, y: inner.y, width: inner.width, height: errorHeight(state, width: inner.width)))
         }
         let rowsArea = listArea(state, area)
         if m.rows.count == 0 {
@@ -216,11 +228,12 @@ public enum MemoryView {
         return String(format: "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
     }
 
-    /// A history cause as shown: a run id is cut to 8 characters (`run 3f2a1b2c…`).
+    /// A history cause as shown: run and memory ids are cut to 8 characters
+    /// (`run 3f2a1b2c…`, `merged into 98a15d2a…`).
     static func cause(_ text: String) -> String {
-        guard text.hasPrefix("run ") else { return text }
-        let id = text.dropFirst(4)
-        return id.count > 8 ? "run " + id.prefix(8) + "…" : text
+        text.split(separator: " ", omittingEmptySubsequences: false).map { word in
+            word.count > 12 && word.allSatisfy({ $0.isHexDigit || $0 == "-" }) ? word.prefix(8) + "…" : String(word)
+        }.joined(separator: " ")
     }
 
     static func flags(_ f: MemoryFlags) -> String {
@@ -284,9 +297,10 @@ public enum MemoryView {
         let inner = block.inner(area)
         guard !inner.isEmpty else { return }
         var y = inner.y
-        if let error = state.memory.error {
-            buffer.setString(x: inner.x, y: y, "✖ " + error, style: t.text.fg(t.critical).bold, maxWidth: inner.width)
-            y += 1
+        if let error = errorParagraph(state) {
+            let h = errorHeight(state, width: inner.width)
+            buffer.render(error, in: Rect(x: inner.x, y: y, width: inner.width, height: h))
+            y += h
         }
         buffer.render(Paragraph(detailLines(d, theme: t), wrap: .word), in: Rect(x: inner.x, y: y, width: inner.width, height: max(0, inner.bottom - y)))
     }
