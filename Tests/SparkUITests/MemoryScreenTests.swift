@@ -108,7 +108,7 @@ import Testing
             "│                          ││                                                  │",
             "│                          ││                                                  │",
             "│                          ││                                                  │",
-            "╰──────────────────────────╯╰──────────────────────── Enter opens · Esc clears ╯",
+            "╰──────────────────────────╯╰─── meaning + keywords · Enter opens · Esc clears ╯",
             " F1 dashboard  / search  Enter open  e edit  Ctrl-P palette  ? help  q quit     ",
         ])
     }

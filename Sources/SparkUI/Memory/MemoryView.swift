@@ -175,7 +175,7 @@ public enum MemoryView {
         case .hits(let hits):
             title = [Span(" Results ", style: t.title.fg(t.accent)), Span("“\(m.query)” · \(hits.count) ", style: t.text)]
             if let g = m.selectedGroup { title.append(Span("in \(g.kind.rawValue) \(g.name) ", style: t.dim)) }
-            hint = " Enter opens · Esc clears "
+            hint = " meaning + keywords · Enter opens · Esc clears "
         case .duplicates(let pairs):
             let name = m.selectedGroup.map { "\($0.kind.rawValue) \($0.name)" } ?? ""
             title = [Span(" Near-duplicates ", style: t.title.fg(t.accent)), Span("\(name) · \(pairs.count) ", style: t.text)]
