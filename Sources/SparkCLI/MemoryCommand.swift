@@ -36,7 +36,8 @@ struct MemoryCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await MemoryContext.with(global) { service in
-                let result = try await service.add(text, scope: scope.value, infer: !raw, cause: "cli")
+                // A memory added for a run names the run in its history, as an agent run's memories do.
+                let result = try await service.add(text, scope: scope.value, infer: !raw, cause: scope.run.map { "run \($0)" } ?? "cli")
                 if json {
                     print(try RunsFormat.json(result.changes.map { ["id": $0.id, "event": $0.event.rawValue, "text": $0.text] }))
                 } else {

@@ -93,13 +93,17 @@ import Testing
         #expect(buffer[col, processes.y + 2].fg == Theme.dark.critical)
     }
 
-    @Test func helpOverlayListsEveryBinding() {
+    @Test(arguments: Screen.allCases) func helpOverlayListsEveryBindingOfTheScreen(screen: Screen) {
         var state = AppFixtures.state(width: 100, height: 40)
+        _ = state.reduce(.input(.key(KeyEvent(.f(screen.functionKey)))))
         _ = state.reduce(.input(.key(KeyEvent(.char("?")))))
         let text = Self.render(&state).text
-        for binding in KeyMap.groups.flatMap(\.bindings) {
-            #expect(text.contains(binding.action), "\(binding.action) missing from help")
+        for binding in KeyMap.groups(for: screen).flatMap(\.bindings) {
+            #expect(text.contains(binding.action), "\(binding.action) missing from help on \(screen)")
         }
+        // Every binding is shown on some screen.
+        let shown = Set(Screen.allCases.flatMap { KeyMap.groups(for: $0).map(\.title) })
+        #expect(shown == Set(KeyMap.groups.map(\.title)))
     }
 
     @Test func zoomedPanelFillsTheBody() {

@@ -1,6 +1,7 @@
 import Foundation
 import SparkCore
 import SparkEngine
+import SparkMemory
 import SparkStore
 import SparkUI
 import Synchronization
@@ -17,6 +18,8 @@ final class ControlPlane: AppHost {
     let tools: ToolRegistry
     /// Where crews run from the terminal read and write files.
     let workspace: URL
+    /// The Memory screen's requests, over the same store and the default model's embeddings.
+    let memory: MemoryDesk
     private let stream: AsyncStream<Action>
     private let sink: AsyncStream<Action>.Continuation
     private let questions = QuestionBoard()
@@ -33,10 +36,21 @@ final class ControlPlane: AppHost {
                                      modelLabel: { models.label($0.model) })
         tools = config.toolRegistry()
         self.workspace = workspace
+        if let provider = try? models.catalog.provider(for: nil), let client = try? models.client(nil) {
+            memory = MemoryDesk(backend: store, embedder: client, modelURL: provider.baseURL)
+        } else {
+            memory = MemoryDesk(backend: store, embedder: UnavailableEmbedder(reason: "no default model is configured (models: in sparkplug.yaml)"),
+                                modelURL: "(no default model)")
+        }
         (stream, sink) = AsyncStream.makeStream(of: Action.self, bufferingPolicy: .bufferingNewest(256))
     }
 
     func events() -> AsyncStream<Action> { stream }
+
+    /// The Memory screen's requests; the answers go straight back to the app.
+    func perform(_ request: MemoryRequest) async -> [Action] {
+        await memory.perform(request)
+    }
 
     /// Marks runs a crash left behind, brings back the registered agents, and starts the
     /// supervisor's loops and the reconciliation with the registry.

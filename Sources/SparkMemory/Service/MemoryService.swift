@@ -101,7 +101,7 @@ public actor MemoryService {
         }
     }
 
-    private let backend: any MemoryBackend
+    let backend: any MemoryBackend
     private let embedder: any Embedder
     private let model: (any ChatModel)?
     private let vectorSearch: any MemoryVectorSearch

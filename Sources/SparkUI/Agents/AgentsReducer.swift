@@ -3,9 +3,17 @@ import SparkCore
 import TerminalUI
 
 extension AppState {
-    mutating func switchScreen(_ s: Screen) {
+    /// Shows another screen; entering the Memory screen asks for fresh groups.
+    @discardableResult
+    mutating func switchScreen(_ s: Screen) -> [Effect] {
+        let before = screen
         screen = s
         zoomed = nil
+        if s == .memory, before != .memory || !memory.requested {
+            memory.requested = true
+            return [.memory(.refreshGroups)]
+        }
+        return []
     }
 
     /// Keys of the Agents screen.

@@ -19,6 +19,8 @@ public enum Action: Sendable {
     case question(agent: String, text: String)
     /// A recorded run, loaded after an `openRun` request.
     case runOpened(RunDetail)
+    /// An answer of the memory service to a ``MemoryRequest``.
+    case memory(MemoryOutcome)
     /// A message for the status line (the outcome of a request, an error).
     case notice(String)
 }
@@ -31,4 +33,6 @@ public enum Effect: Hashable, Sendable {
     case setPaused(Bool)
     /// Ask the agent control plane to do something.
     case agent(AgentRequest)
+    /// Ask the memory service something (the Memory screen).
+    case memory(MemoryRequest)
 }

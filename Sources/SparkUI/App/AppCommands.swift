@@ -11,6 +11,7 @@ public enum AppCommands {
         PaletteCommand(id: "app.pause", title: "Pause or resume sampling", category: "Monitor", keybinding: "Space", aliases: ["pause", "resume"]),
         PaletteCommand(id: "screen.dashboard", title: "Go to Dashboard", category: "Screens", keybinding: "F1", aliases: ["dashboard", "monitor"]),
         PaletteCommand(id: "screen.agents", title: "Go to Agents", category: "Screens", keybinding: "F2", aliases: ["agents"]),
+        PaletteCommand(id: "screen.memory", title: "Go to Memory", category: "Screens", keybinding: "F3", aliases: ["memory", "memories"]),
         PaletteCommand(id: "app.interval", title: "Set refresh interval", category: "Monitor", keybinding: "+ / -", aliases: ["interval", "refresh"],
                        arguments: [PaletteArgument("seconds", completions: .values(["0.5", "1", "2", "5", "10"]), allowsFreeText: true)]),
     ]
@@ -42,4 +43,14 @@ public enum AppCommands {
     }
 
     public static let agents: [PaletteCommand] = agentCommands(names: [])
+
+    /// The Memory screen's commands.
+    public static let memory: [PaletteCommand] = [
+        PaletteCommand(id: "memory.search", title: "Search memories", category: "Memory", keybinding: "/", aliases: ["search", "recall"],
+                       arguments: [PaletteArgument("query", completions: .values([]), allowsFreeText: true)]),
+        PaletteCommand(id: "memory.cleanup", title: "Find near-duplicate memories", category: "Memory", keybinding: "c",
+                       aliases: ["clean up", "duplicates", "dedupe"]),
+        PaletteCommand(id: "memory.undo", title: "Undo the last memory delete", category: "Memory", keybinding: "u", aliases: ["undo", "restore"]),
+        PaletteCommand(id: "memory.refresh", title: "Refresh memory groups", category: "Memory", keybinding: "r", aliases: ["refresh memories"]),
+    ]
 }

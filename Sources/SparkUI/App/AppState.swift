@@ -5,12 +5,13 @@ import TerminalUI
 /// A top-level screen, switched with F1… or the palette; later issues add memory,
 /// messaging and workflows.
 public enum Screen: String, CaseIterable, Sendable {
-    case dashboard, agents
+    case dashboard, agents, memory
 
     public var title: String {
         switch self {
         case .dashboard: return "Dashboard"
         case .agents: return "Agents"
+        case .memory: return "Memory"
         }
     }
 
@@ -80,6 +81,8 @@ public struct AppState: Sendable {
     public var clock: Date = Date()
     /// The Agents screen: agents as the engine reports them, selection, transcript.
     public var agents = AgentsScreenState()
+    /// The Memory screen: groups, the list or search results, detail, edit field.
+    public var memory = MemoryScreenState()
 
     public init(width: Int, height: Int, theme: Theme = .dark, interval: Double = 1, historyCapacity: Int = 600) {
         self.width = width
@@ -90,6 +93,7 @@ public struct AppState: Sendable {
         self.registry = CommandRegistry(AppCommands.all, owner: "app")
         self.registry.register(AppCommands.dashboard, owner: "dashboard")
         self.registry.register(AppCommands.agents, owner: "agents")
+        self.registry.register(AppCommands.memory, owner: "memory")
     }
 
     /// Records a new sample: history, and the process table re-sorted with the selection
@@ -147,6 +151,14 @@ public struct AppState: Sendable {
             var crumbs = [screen.title]
             if let run = agents.openedRun { crumbs.append("run " + run.id) }
             else if let a = agents.selected { crumbs.append(a.name); if let task = a.currentTask { crumbs.append(task) } }
+            return crumbs
+        }
+        if screen == .memory {
+            var crumbs = [screen.title]
+            if let g = memory.selectedGroup { crumbs.append("\(g.kind.rawValue) \(g.name)") }
+            if let d = memory.detail { crumbs.append(Self.shortID(d.id)) }
+            else if !memory.query.isEmpty { crumbs.append("search “\(memory.query)”") }
+            else if memory.duplicates != nil { crumbs.append("clean-up") }
             return crumbs
         }
         var crumbs = [screen.title, focus.title]

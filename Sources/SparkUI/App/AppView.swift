@@ -18,9 +18,10 @@ public enum AppView {
         switch state.screen {
         case .dashboard: DashboardView.render(&state, layout: layout, buffer: &buffer)
         case .agents: cursor = AgentsView.render(&state, body: layout.body, buffer: &buffer)
+        case .memory: cursor = MemoryView.render(&state, body: layout.body, buffer: &buffer)
         }
         footer(state, layout.footer, &buffer)
-        if state.showHelp { HelpOverlay.render(theme: t, area: buffer.area, buffer: &buffer) }
+        if state.showHelp { HelpOverlay.render(theme: t, screen: state.screen, area: buffer.area, buffer: &buffer) }
         if let palette = state.palette {
             let view = PaletteView(theme: PaletteTheme(accent: t.accent == .default ? .default : t.accent,
                                                        highlightBackground: t.selection.bg ?? .default,

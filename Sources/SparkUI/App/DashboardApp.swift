@@ -94,6 +94,14 @@ public struct DashboardApp: Sendable {
                         } else {
                             _ = state.reduce(.notice("no agent control plane in this session"))
                         }
+                    case .memory(let request):
+                        if let host {
+                            group.addTask {
+                                for action in await host.perform(request) { sink.yield(action) }
+                            }
+                        } else {
+                            _ = state.reduce(.memory(.failed(request: request, message: MemoryRequest.unavailable)))
+                        }
                     }
                 }
                 draw(&state, session)
@@ -118,4 +126,18 @@ public protocol AppHost: Sendable {
     func events() -> AsyncStream<Action>
     /// Carries out a request; outcomes come back as actions on ``events()``.
     func perform(_ request: AgentRequest) async
+    /// Asks the memory service; the answers are returned (a superseded search returns none).
+    func perform(_ request: MemoryRequest) async -> [Action]
+}
+
+extension AppHost {
+    /// Hosts without a memory service answer every request with "memory is not available".
+    public func perform(_ request: MemoryRequest) async -> [Action] {
+        [.memory(.failed(request: request, message: MemoryRequest.unavailable))]
+    }
+}
+
+extension MemoryRequest {
+    /// What a session without a memory service says.
+    public static let unavailable = "memory is not available in this session"
 }

@@ -14,6 +14,7 @@ public enum KeyMap {
         ("Screens", [
             KeyBinding(keys: "F1", action: "Dashboard: host, GPU and inference metrics"),
             KeyBinding(keys: "F2", action: "Agents: state, tokens, live transcripts", footer: "agents"),
+            KeyBinding(keys: "F3", action: "Memory: groups, search, history, edit, clean-up"),
         ]),
         ("Navigation", [
             KeyBinding(keys: "Tab / Shift-Tab", action: "next / previous panel", footer: "panels"),
@@ -30,6 +31,13 @@ public enum KeyMap {
             KeyBinding(keys: "d  c  o", action: "deploy agents, run a crew, open a recorded run"),
             KeyBinding(keys: "a  Enter", action: "answer an agent that waits for you"),
             KeyBinding(keys: "PgUp PgDn End", action: "scroll the transcript, End follows it"),
+        ]),
+        ("Memory (F3)", [
+            KeyBinding(keys: "/  Esc", action: "search live by meaning, clear the search"),
+            KeyBinding(keys: "Tab  ← →", action: "groups or memories"),
+            KeyBinding(keys: "Enter", action: "open a memory: text, scope, flags, history"),
+            KeyBinding(keys: "e  d  u", action: "edit, delete (asks first), undo the last delete"),
+            KeyBinding(keys: "c  m", action: "find near-duplicates in the group, merge a pair"),
         ]),
         ("Processes", [
             KeyBinding(keys: "c m p n u", action: "sort by CPU, memory, pid, name, user", footer: "sort"),
@@ -49,6 +57,19 @@ public enum KeyMap {
         ]),
     ]
 
+    /// The groups the help overlay shows on `screen`: the app's own and that screen's (all
+    /// of them do not fit a 40-row terminal).
+    public static func groups(for screen: Screen) -> [(title: String, bindings: [KeyBinding])] {
+        groups.filter { group in
+            switch group.title {
+            case "Agents (F2)": return screen == .agents
+            case "Memory (F3)": return screen == .memory
+            case "Processes": return screen == .dashboard
+            default: return true
+            }
+        }
+    }
+
     /// The footer's hints on `screen`, in order.
     public static func footer(for screen: Screen) -> [(keys: String, label: String)] {
         switch screen {
@@ -56,6 +77,9 @@ public enum KeyMap {
         case .agents:
             return [("F1", "dashboard"), ("s x R", "start/stop/restart"), ("d", "deploy"), ("a", "answer"), ("c", "crew"),
                     ("Ctrl-P", "palette"), ("?", "help"), ("q", "quit")]
+        case .memory:
+            return [("F1", "dashboard"), ("/", "search"), ("Enter", "open"), ("e", "edit"), ("d", "delete"), ("u", "undo"),
+                    ("c", "clean up"), ("m", "merge"), ("Ctrl-P", "palette"), ("?", "help"), ("q", "quit")]
         }
     }
 

@@ -39,6 +39,8 @@ extension AppState {
         case .notice(let text):
             status = text
             return []
+        case .memory(let outcome):
+            return reduceMemory(outcome)
         }
     }
 
@@ -57,6 +59,7 @@ extension AppState {
                 return []
             }
             if agents.answer != nil { return handleAnswerKey(key) }
+            if screen == .memory, memory.capturesKeys { return handleMemoryCapturedKey(key) }
             return handleKey(key)
         case .mouse(let m):
             return handleMouse(m)
@@ -77,7 +80,7 @@ extension AppState {
         case .char(":"): openPalette(.commandLine)
         case .char("q"): return [.quit]
         case .char("?"): showHelp = true
-        case .f(let n) where n >= 1 && n <= Screen.allCases.count: switchScreen(Screen.allCases[n - 1])
+        case .f(let n) where n >= 1 && n <= Screen.allCases.count: return switchScreen(Screen.allCases[n - 1])
         case .char(" "): return run(PaletteInvocation(commandID: "app.pause"))
         case .char("t"):
             let i = Theme.names.firstIndex(of: theme.name) ?? 0
@@ -87,7 +90,11 @@ extension AppState {
         case .char("-"):
             return run(PaletteInvocation(commandID: "app.interval", arguments: [String(Self.nextInterval(after: interval, up: false))]))
         default:
-            return screen == .agents ? handleAgentsKey(key) : handleDashboardKey(key)
+            switch screen {
+            case .agents: return handleAgentsKey(key)
+            case .memory: return handleMemoryKey(key)
+            case .dashboard: return handleDashboardKey(key)
+            }
         }
         return []
     }
@@ -172,6 +179,7 @@ extension AppState {
             return []
         }
         if screen == .agents { return handleAgentsMouse(m) }
+        if screen == .memory { return handleMemoryMouse(m) }
         let l = layout
         switch m.kind {
         case .press(.left):
@@ -251,8 +259,11 @@ extension AppState {
             if let name = arg, let p = Panel(rawValue: name) { focusPanel(p) }
         case "dashboard.zoom":
             zoomed = zoomed == nil ? focus : nil
-        case "screen.dashboard": switchScreen(.dashboard)
-        case "screen.agents": switchScreen(.agents)
+        case "screen.dashboard": return switchScreen(.dashboard)
+        case "screen.agents": return switchScreen(.agents)
+        case "screen.memory": return switchScreen(.memory)
+        case let id where id.hasPrefix("memory."):
+            return runMemoryCommand(id, arguments: invocation.arguments)
         case let id where id.hasPrefix("agents."):
             return runAgentCommand(id, arguments: invocation.arguments)
         default:

@@ -1,11 +1,13 @@
 import TerminalUI
 
-/// The `?` overlay: every key binding, grouped, in a centred box.
+/// The `?` overlay: the key bindings of the app and of the current screen, grouped, in a
+/// centred box.
 public enum HelpOverlay {
-    public static func render(theme t: Theme, area: Rect, buffer: inout Buffer) {
+    public static func render(theme t: Theme, screen: Screen = .dashboard, area: Rect, buffer: inout Buffer) {
         var lines: [Line] = []
-        let keyWidth = KeyMap.groups.flatMap(\.bindings).map { DisplayWidth.of($0.keys) }.max() ?? 10
-        for (i, group) in KeyMap.groups.enumerated() {
+        let groups = KeyMap.groups(for: screen)
+        let keyWidth = groups.flatMap(\.bindings).map { DisplayWidth.of($0.keys) }.max() ?? 10
+        for (i, group) in groups.enumerated() {
             if i > 0 { lines.append(Line("")) }
             lines.append(Line(group.title, style: t.title))
             for b in group.bindings {
