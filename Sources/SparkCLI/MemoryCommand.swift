@@ -165,12 +165,18 @@ struct MemoryJSON: Encodable {
 
 /// The memory service over the SQLite store, with the default model embedding and deciding.
 enum MemoryContext {
+    /// The one way SparkPlug builds its memory service: memories in `store`, embedded by the
+    /// default model (its `/v1/embeddings`), which also extracts facts unless `needsModel` is false.
+    static func service(store: SQLiteStore, models: ModelCache, needsModel: Bool = true) throws -> MemoryService {
+        let client = try models.client(nil)
+        return MemoryService(backend: store, embedder: client, model: needsModel ? client : nil)
+    }
+
     static func with(_ global: GlobalOptions, needsModel: Bool = true, _ body: (MemoryService) async throws -> Void) async throws {
         let config = try CLIError.wrap { try global.load() }
         let store = try await RunsCommand.openStore(global)
         let models = ModelCache(catalog: config.modelCatalog())
-        let client = try models.client(nil)
-        let service = MemoryService(backend: store, embedder: client, model: needsModel ? client : nil)
+        let service = try service(store: store, models: models, needsModel: needsModel)
         do {
             try await body(service)
         } catch let error as MemoryError {

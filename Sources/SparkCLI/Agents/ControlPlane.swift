@@ -1,6 +1,7 @@
 import Foundation
 import SparkCore
 import SparkEngine
+import SparkMemory
 import SparkStore
 import SparkUI
 import Synchronization
@@ -15,6 +16,8 @@ final class ControlPlane: AppHost {
     let models: ModelCache
     let supervisor: AgentSupervisor
     let tools: ToolRegistry
+    /// Long-term memory for crews whose agents have memory on; nil when the default model is not configured.
+    let memory: MemoryService?
     /// Where crews run from the terminal read and write files.
     let workspace: URL
     private let stream: AsyncStream<Action>
@@ -26,12 +29,14 @@ final class ControlPlane: AppHost {
     static let defaultPolicy = RestartPolicy.onFailure(maxRestarts: 3, backoff: .seconds(2))
 
     init(config: Configuration, workspace: URL) throws {
-        store = try SQLiteStore(dataDir: config.dataDir)
+        let store = try SQLiteStore(dataDir: config.dataDir)
+        self.store = store
         let models = ModelCache(catalog: config.modelCatalog())
         self.models = models
         supervisor = AgentSupervisor(probe: { spec in try await models.probe(spec) }, registry: store, runStore: store,
                                      modelLabel: { models.label($0.model) })
         tools = config.toolRegistry()
+        memory = try? MemoryContext.service(store: store, models: models)
         self.workspace = workspace
         (stream, sink) = AsyncStream.makeStream(of: Action.self, bufferingPolicy: .bufferingNewest(256))
     }
@@ -71,6 +76,7 @@ final class ControlPlane: AppHost {
     func stop() async {
         for t in loops.withLock({ $0 }) { t.cancel() }
         await supervisor.flushPersistence()
+        await memory?.waitForQueue()
         await models.shutdown()
         sink.finish()
     }
@@ -163,7 +169,7 @@ final class ControlPlane: AppHost {
         }
         let human = TerminalHumanInput(board: questions, sink: sink, observer: observer, agent: { current.withLock { $0 } ?? crew.name })
         let runner = CrewRunner(crew: crew, models: models.resolver, store: store, workspace: workspace, tools: tools,
-                                humanInput: human, observer: observer)
+                                humanInput: human, observer: observer, memory: crew.usesMemory ? memory : nil)
         sink.yield(.notice("crew \(crew.name) started"))
         do {
             let result = try await runner.kickoff(inputs: inputs)
