@@ -12,9 +12,14 @@ import Testing
     let writer = AgentSpec(name: "writer", role: "Writer", goal: "Write", backstory: "Clear.")
 
     func runner(_ crew: CrewSpec, model: ScriptedModel, store: InMemoryRunStore, memory: InMemoryAgentMemory,
-                user: String? = nil) throws -> CrewRunner {
+                user: String? = nil, observer: AgentObserver? = nil) throws -> CrewRunner {
         CrewRunner(crew: crew, models: { _ in model }, store: store, workspace: try temporaryDirectory(),
-                   memory: memory, memoryUser: user, clock: ManualClock())
+                   observer: observer, memory: memory, memoryUser: user, clock: ManualClock())
+    }
+
+    /// The latency of the first recall recorded in `events`.
+    func recallLatency(in events: [RunEvent]) -> Double {
+        events.first { $0.kind == .memory }?.payload["latency_ms"]?.numberValue ?? -1
     }
 
     func otterTask(agent: String = "researcher") -> TaskSpec {
@@ -31,8 +36,11 @@ import Testing
         let model = ScriptedModel(replies: [.text("Otters hold hands.")])
         let store = InMemoryRunStore()
         let crew = CrewSpec(name: "c", agents: [researcher], tasks: [otterTask()])
-        let result = try await runner(crew, model: model, store: store, memory: memory, user: "ana").kickoff()
+        let live = LiveEvents()
+        let result = try await runner(crew, model: model, store: store, memory: memory, user: "ana", observer: live.observer)
+            .kickoff()
 
+        #expect(live.all.contains(.memory(agent: "researcher", note: "recalled 2 memories in \(Int(recallLatency(in: try await store.events(runID: result.runID)))) ms", isWarning: false)))
         let prompt = model.requests[0].messages[1].content
         #expect(prompt.hasPrefix("Current Task: Research how otters sleep"))
         #expect(prompt.contains("# Useful context:\nRelevant memories"))
@@ -136,9 +144,11 @@ import Testing
         let model = ScriptedModel(replies: [.toolCall("memory", ["action": "search", "query": "otters"]), .text("Otters.")])
         let store = InMemoryRunStore()
         let crew = CrewSpec(name: "c", agents: [researcher], tasks: [otterTask()])
-        let result = try await runner(crew, model: model, store: store, memory: memory).kickoff()
+        let live = LiveEvents()
+        let result = try await runner(crew, model: model, store: store, memory: memory, observer: live.observer).kickoff()
 
         #expect(result.output == "Otters.")
+        #expect(live.all.filter { if case .memory(_, _, true) = $0 { return true }; return false }.count == 2)
         #expect(!model.requests[0].messages[1].content.contains("Useful context"))
         #expect(model.requests[1].messages.last!.content.hasPrefix("Error: tool 'memory' failed: memory server unreachable"))
         let events = try await store.events(runID: result.runID)

@@ -165,6 +165,7 @@ final class Progress: Sendable {
             case .toolResult(_, _, let result, let isError): Self.line("  \(isError ? "✖" : "←") \(RunsFormat.oneLine(result, max: 120))")
             case .taskFinished(let agent, let task, _): Self.line("✔ \(agent): \(task)")
             case .failed(let agent, let error): Self.line("✖ \(agent): \(error)")
+            case .memory(_, let note, let isWarning): Self.line(isWarning ? "  warning: \(note)" : "  memory: \(note)")
             default: break
             }
         }

@@ -189,10 +189,13 @@ public struct AgentExecutor: Sendable {
         let scopes = memory.recallScopes.map { JSONValue.string(AgentMemoryAccess.describe($0)) }
         do {
             let hits = try await memory.memory.recall(query, scopes: memory.recallScopes, limit: memory.recallLimit)
+            let latency = Self.milliseconds(ContinuousClock.now - started)
+            run.observer?(.memory(agent: agent.name, note: "recalled \(hits.count) memor\(hits.count == 1 ? "y" : "ies") in \(Int(latency)) ms",
+                                  isWarning: false))
             try? await record(.memory, task: task, payload: [
                 "action": "recall", "query": .string(query), "scopes": .array(scopes),
                 "hits": .number(Double(hits.count)), "memories": .array(hits.map { .string($0.item.id) }),
-                "latency_ms": .number(Self.milliseconds(ContinuousClock.now - started)),
+                "latency_ms": .number(latency),
             ])
             return AgentMemoryAccess.promptBlock(hits)
         } catch is CancellationError {
@@ -224,6 +227,7 @@ public struct AgentExecutor: Sendable {
     }
 
     private func warn(_ message: String, task: String?) async throws {
+        run.observer?(.memory(agent: agent.name, note: message, isWarning: true))
         try await record(.warning, task: task, payload: ["source": "memory", "message": .string(message)])
     }
 
