@@ -138,6 +138,32 @@ import Testing
         #expect(prompt.contains("# Useful context:") && prompt.contains("- The secret code is 4711"))
     }
 
+    @Test func inAHierarchicalCrewWithMemoryTheManagerSavesAndAWorkerRecallsForItsDelegatedWork() async throws {
+        let memory = InMemoryAgentMemory()
+        memory.seed("Otters hold hands while sleeping", scope: MemoryScope(agentID: "crew:h"))
+        let crew = CrewSpec(name: "h", agents: [writer], tasks: [
+            TaskSpec(name: "story", description: "Produce a short story", expectedOutput: "a story"),
+        ], process: .hierarchical, memory: true)
+        let model = ScriptedModel()
+        model.route(systemContains: "You are Crew Manager", replies: [
+            .toolCall("delegate_work", ["task": "Write a story about otters holding hands", "context": "None.",
+                                        "coworker": "Writer"]),
+            .text("Two otters drift, paw in paw."),
+        ])
+        model.route(systemContains: "You are Writer", replies: [.text("Two otters drift, paw in paw.")])
+        let result = try await runner(crew, model: model, store: InMemoryRunStore(), memory: memory).kickoff()
+
+        #expect(model.requests(systemContains: "You are Crew Manager")[0].tools.map(\.name)
+            == ["delegate_work", "ask_question", "memory"])
+        // The worker's recall is about the work delegated to it, not the whole prompt.
+        #expect(memory.recalls.map(\.query).contains("Write a story about otters holding hands"))
+        let writerPrompt = model.requests(systemContains: "You are Writer")[0].messages[1].content
+        #expect(writerPrompt.contains("- Otters hold hands while sleeping"))
+        // The task's output is the manager's, saved once in the crew's scope.
+        #expect(memory.saves.map(\.scope) == [MemoryScope(agentID: "crew:h")])
+        #expect(memory.saves[0].metadata["agent"] == "manager" && memory.saves[0].cause == "run \(result.runID)")
+    }
+
     @Test func aFailingMemoryIsAWarningAndTheTaskCompletes() async throws {
         let memory = InMemoryAgentMemory()
         memory.failing = true

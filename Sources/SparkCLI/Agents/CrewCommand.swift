@@ -75,7 +75,11 @@ struct CrewCommand: AsyncParsableCommand {
             let progress = Progress(enabled: !quiet && !json)
             var memory: MemoryService?
             if !noMemory, loaded.crew.usesMemory {
-                memory = try MemoryContext.service(store: store, models: models)
+                do {
+                    memory = try MemoryContext.service(store: store, models: models)
+                } catch {
+                    Progress.line("warning: the crew runs without memory: \(error)")
+                }
             }
             let runner = CrewRunner(crew: loaded.crew, models: models.resolver, store: store, workspace: root,
                                     tools: config.toolRegistry(), humanInput: StdinHumanInput(),
