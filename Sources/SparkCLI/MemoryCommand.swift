@@ -211,12 +211,24 @@ struct MemoryJSON: Encodable {
 
 /// The memory service over the SQLite store, with the default model embedding and deciding.
 enum MemoryContext {
+    /// The one way SparkPlug builds its memory service: memories in `store`, embedded by the
+    /// default model (its `/v1/embeddings`), which also extracts facts unless `needsModel` is false.
+    static func service(store: SQLiteStore, models: ModelCache, needsModel: Bool = true) throws -> MemoryService {
+        let provider = try models.catalog.provider(for: nil)
+        let label = "\(provider.name)/\(provider.model)"
+        let client = try models.client(nil)
+        // Embeddings go through the cache in the store, keyed by model and text.
+        let embedder = CachingEmbedder(client, model: label, store: store)
+        return MemoryService(
+            backend: store, embedder: embedder, model: needsModel ? client : nil,
+            configuration: MemoryService.Configuration(embeddingModel: label))
+    }
+
     static func with(_ global: GlobalOptions, needsModel: Bool = true, _ body: (MemoryService) async throws -> Void) async throws {
         let config = try CLIError.wrap { try global.load() }
         let store = try await RunsCommand.openStore(global)
         let models = ModelCache(catalog: config.modelCatalog())
-        let client = try models.client(nil)
-        let service = try makeService(store: store, models: models, chat: needsModel ? client : nil)
+        let service = try service(store: store, models: models, needsModel: needsModel)
         do {
             try await body(service)
             // The next process restores the index instead of rebuilding it (when it is big enough to matter).
@@ -229,17 +241,6 @@ enum MemoryContext {
             throw error
         }
         await models.shutdown()
-    }
-
-    /// The memory service over `store`: the default model embeds (through the embedding
-    /// cache in the store, keyed by model and text) and, when given, `chat` decides.
-    static func makeService(store: SQLiteStore, models: ModelCache, chat: (any ChatModel)?) throws -> MemoryService {
-        let provider = try models.catalog.provider(for: nil)
-        let label = "\(provider.name)/\(provider.model)"
-        let embedder = CachingEmbedder(try models.client(nil), model: label, store: store)
-        return MemoryService(
-            backend: store, embedder: embedder, model: chat,
-            configuration: MemoryService.Configuration(embeddingModel: label))
     }
 
     static func describe(_ s: MemoryScope) -> String {

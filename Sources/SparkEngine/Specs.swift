@@ -98,11 +98,15 @@ public struct CrewSpec: Sendable, Hashable, Codable {
     public var managerModel: String?
     /// For hierarchical crews: a custom manager; nil builds the standard one.
     public var manager: AgentSpec?
+    /// Whether the crew shares a long-term memory (CrewAI's crew-level `memory: true`): every
+    /// agent then recalls from and saves to the crew's scope.
+    public var memory: Bool
 
     public init(
         name: String, agents: [AgentSpec], tasks: [TaskSpec], process: CrewProcess = .sequential,
-        managerModel: String? = nil, manager: AgentSpec? = nil
+        managerModel: String? = nil, manager: AgentSpec? = nil, memory: Bool = false
     ) {
+        self.memory = memory
         self.name = name
         self.agents = agents
         self.tasks = tasks

@@ -16,10 +16,12 @@ final class ControlPlane: AppHost {
     let models: ModelCache
     let supervisor: AgentSupervisor
     let tools: ToolRegistry
+    /// Long-term memory for crews whose agents have memory on; nil when the default model is not configured.
+    let memory: MemoryService?
     /// Where crews run from the terminal read and write files.
     let workspace: URL
-    /// The Memory screen's requests, over the same store and the default model's embeddings.
-    let memory: MemoryDesk
+    /// The Memory screen's requests, over the same memory service as the crews.
+    let memoryDesk: MemoryDesk
     private let stream: AsyncStream<Action>
     private let sink: AsyncStream<Action>.Continuation
     private let questions = QuestionBoard()
@@ -29,18 +31,20 @@ final class ControlPlane: AppHost {
     static let defaultPolicy = RestartPolicy.onFailure(maxRestarts: 3, backoff: .seconds(2))
 
     init(config: Configuration, workspace: URL) throws {
-        store = try SQLiteStore(dataDir: config.dataDir)
+        let store = try SQLiteStore(dataDir: config.dataDir)
+        self.store = store
         let models = ModelCache(catalog: config.modelCatalog())
         self.models = models
         supervisor = AgentSupervisor(probe: { spec in try await models.probe(spec) }, registry: store, runStore: store,
                                      modelLabel: { models.label($0.model) })
         tools = config.toolRegistry()
+        memory = try? MemoryContext.service(store: store, models: models)
         self.workspace = workspace
-        if let provider = try? models.catalog.provider(for: nil), let client = try? models.client(nil) {
-            memory = MemoryDesk(backend: store, embedder: client, modelURL: provider.baseURL)
+        if let memory, let provider = try? models.catalog.provider(for: nil) {
+            memoryDesk = MemoryDesk(service: memory, modelURL: provider.baseURL)
         } else {
-            memory = MemoryDesk(backend: store, embedder: UnavailableEmbedder(reason: "no default model is configured (models: in sparkplug.yaml)"),
-                                modelURL: "(no default model)")
+            memoryDesk = MemoryDesk(backend: store, embedder: UnavailableEmbedder(reason: "no default model is configured (models: in sparkplug.yaml)"),
+                                    modelURL: "(no default model)")
         }
         (stream, sink) = AsyncStream.makeStream(of: Action.self, bufferingPolicy: .bufferingNewest(256))
     }
@@ -49,7 +53,7 @@ final class ControlPlane: AppHost {
 
     /// The Memory screen's requests; the answers go straight back to the app.
     func perform(_ request: MemoryRequest) async -> [Action] {
-        await memory.perform(request)
+        await memoryDesk.perform(request)
     }
 
     /// Marks runs a crash left behind, brings back the registered agents, and starts the
@@ -85,6 +89,9 @@ final class ControlPlane: AppHost {
     func stop() async {
         for t in loops.withLock({ $0 }) { t.cancel() }
         await supervisor.flushPersistence()
+        await memory?.waitForQueue()
+        // The next start restores the similarity index instead of rebuilding it.
+        _ = try? await memory?.saveIndex()
         await models.shutdown()
         sink.finish()
     }
@@ -177,7 +184,7 @@ final class ControlPlane: AppHost {
         }
         let human = TerminalHumanInput(board: questions, sink: sink, observer: observer, agent: { current.withLock { $0 } ?? crew.name })
         let runner = CrewRunner(crew: crew, models: models.resolver, store: store, workspace: workspace, tools: tools,
-                                humanInput: human, observer: observer)
+                                humanInput: human, observer: observer, memory: crew.usesMemory ? memory : nil)
         sink.yield(.notice("crew \(crew.name) started"))
         do {
             let result = try await runner.kickoff(inputs: inputs)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SparkCore
 import SparkEngine
+import SparkMemory
 import SparkStore
 
 /// `sparkplug crew run DIR`: runs a CrewAI project against the configured models.
@@ -20,6 +21,11 @@ struct CrewCommand: AsyncParsableCommand {
                 with process: hierarchical). Progress goes to stderr, the final output to stdout; \
                 --json prints the whole run record and every event instead. Every step is stored: \
                 `sparkplug runs show RUN_ID` shows it afterwards.
+
+                Agents with memory: true in agents.yaml (every agent, with memory: true in \
+                crew.yaml) recall relevant memories into each task's prompt, get a `memory` tool, \
+                and remember each task's output (`sparkplug memory list --agent NAME`; a crew's \
+                shared memories are under --agent crew:NAME).
                 """
         )
 
@@ -39,6 +45,12 @@ struct CrewCommand: AsyncParsableCommand {
 
         @Flag(help: "Print only the final output (no progress on stderr).")
         var quiet = false
+
+        @Option(help: "Agents with memory also recall this user's memories (`sparkplug memory add --user NAME`).")
+        var user: String?
+
+        @Flag(name: .customLong("no-memory"), help: "Run every agent without long-term memory: no recall, no memory tool, nothing saved.")
+        var noMemory = false
 
         func run() async throws {
             var values: [String: String] = [:]
@@ -61,9 +73,17 @@ struct CrewCommand: AsyncParsableCommand {
             let models = ModelCache(catalog: config.modelCatalog())
             let root = URL(fileURLWithPath: workspace ?? FileManager.default.currentDirectoryPath)
             let progress = Progress(enabled: !quiet && !json)
+            var memory: MemoryService?
+            if !noMemory, loaded.crew.usesMemory {
+                do {
+                    memory = try MemoryContext.service(store: store, models: models)
+                } catch {
+                    Progress.line("warning: the crew runs without memory: \(error)")
+                }
+            }
             let runner = CrewRunner(crew: loaded.crew, models: models.resolver, store: store, workspace: root,
                                     tools: config.toolRegistry(), humanInput: StdinHumanInput(),
-                                    observer: progress.observer)
+                                    observer: progress.observer, memory: memory, memoryUser: user)
             let kickoff = Task { try await runner.kickoff(inputs: values) }
             // Ctrl-C cancels the run, which is then recorded as cancelled (SIGKILL leaves it
             // running; the next start marks it interrupted).
@@ -73,15 +93,18 @@ struct CrewCommand: AsyncParsableCommand {
             do {
                 result = try await kickoff.value
             } catch is CancellationError {
+                await Self.finishMemory(memory, quiet: quiet || json)
                 await models.shutdown()
                 Progress.line("cancelled")
                 throw ExitCode(130)
             } catch {
+                await Self.finishMemory(memory, quiet: quiet || json)
                 await models.shutdown()
                 let runs = (try? await store.listRuns(limit: 1)) ?? []
                 if let run = runs.first, run.name == loaded.crew.name { Progress.line("run \(run.id) failed: sparkplug runs show \(run.id)") }
                 throw CLIError(description: "\(error)")
             }
+            await Self.finishMemory(memory, quiet: quiet || json)
             await models.shutdown()
             if json {
                 let run = try await store.run(id: result.runID)
@@ -94,6 +117,21 @@ struct CrewCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+extension CrewCommand.Run {
+    /// Waits for the memories agents handed off (task outputs, fact extraction) to be stored
+    /// before the process ends.
+    static func finishMemory(_ memory: MemoryService?, quiet: Bool) async {
+        guard let memory else { return }
+        if !quiet { Progress.line("saving memories…") }
+        await memory.waitForQueue()
+    }
+}
+
+extension CrewSpec {
+    /// Whether any agent of the crew (or the crew itself) has memory on.
+    var usesMemory: Bool { memory || agents.contains(where: \.memory) || manager?.memory == true }
 }
 
 /// What `crew run --json` prints.
@@ -131,6 +169,7 @@ final class Progress: Sendable {
             case .toolResult(_, _, let result, let isError): Self.line("  \(isError ? "✖" : "←") \(RunsFormat.oneLine(result, max: 120))")
             case .taskFinished(let agent, let task, _): Self.line("✔ \(agent): \(task)")
             case .failed(let agent, let error): Self.line("✖ \(agent): \(error)")
+            case .memory(_, let note, let isWarning): Self.line(isWarning ? "  warning: \(note)" : "  memory: \(note)")
             default: break
             }
         }

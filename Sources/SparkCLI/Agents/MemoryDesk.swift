@@ -18,7 +18,13 @@ actor MemoryDesk {
     private var searchGeneration = 0
 
     init(backend: any MemoryBackend, embedder: any Embedder, modelURL: String, debounce: Duration = .milliseconds(150)) {
-        self.service = MemoryService(backend: backend, embedder: embedder)
+        self.init(service: MemoryService(backend: backend, embedder: embedder), modelURL: modelURL, debounce: debounce)
+    }
+
+    /// A desk over an existing service (the control plane shares one with its crews, so the
+    /// screen sees what they remember at once).
+    init(service: MemoryService, modelURL: String, debounce: Duration = .milliseconds(150)) {
+        self.service = service
         self.modelURL = modelURL
         self.debounce = debounce
     }

@@ -92,6 +92,9 @@ public enum AgentLiveEvent: Sendable, Hashable {
     case waiting(agent: String, reason: String)
     case taskFinished(agent: String, task: String, output: String)
     case failed(agent: String, error: String)
+    /// The agent used its long-term memory ("recalled 3 memories in 12 ms"), or could not
+    /// (`isWarning`, with the reason: the agent goes on without it).
+    case memory(agent: String, note: String, isWarning: Bool)
 }
 
 /// Receives live events. Must return quickly; called from the agent's task.

@@ -80,6 +80,10 @@ public struct RunEvent: Sendable, Hashable, Codable {
         case agentState = "agent.state"
         case error = "error"
         case log = "log"
+        /// Long-term memory used by an agent: a recall (query, hits, latency) or a save.
+        case memory = "memory"
+        /// Something went wrong without stopping the run (e.g. the memory was unreachable).
+        case warning = "warning"
     }
 
     public var runID: String

@@ -62,24 +62,36 @@ public struct AgentExecutor: Sendable {
     public let tools: ToolRegistry
     public let run: RunContext
     public let rateLimiter: RateLimiter?
+    /// Long-term memory, for an agent that uses it: recalled into each new task's prompt,
+    /// searchable and writable through the `memory` tool, and given each task's output
+    /// (``remember(output:task:)``). The caller decides who gets it (`CrewRunner`: agents
+    /// with `memory: true`, and every agent of a crew with `memory: true`).
+    public let memory: AgentMemoryAccess?
     /// The system prompt, built once.
     public let systemPrompt: String
     private let toolSpecs: [ToolSpec]
 
     public init(agent: AgentSpec, model: any ChatModel, tools: ToolRegistry, run: RunContext,
-                rateLimiter: RateLimiter? = nil) {
+                rateLimiter: RateLimiter? = nil, memory: AgentMemoryAccess? = nil) {
+        var tools = tools
+        if let memory { tools.register(MemoryTool(access: memory)) }
         self.agent = agent
         self.model = model
         self.tools = tools
         self.run = run
         self.rateLimiter = rateLimiter
+        self.memory = memory
         self.toolSpecs = tools.tools.map(\.spec)
         self.systemPrompt = AgentPrompts.system(for: agent, tools: toolSpecs)
     }
 
-    /// Works on `prompt` (a task prompt) from a fresh conversation.
-    public func execute(prompt: String, task: String? = nil) async throws -> AgentResult {
-        try await loop(messages: [.system(systemPrompt), .user(prompt)], newFrom: 0, task: task)
+    /// Works on `prompt` (a task prompt) from a fresh conversation. With memory, the memories
+    /// most relevant to `memoryQuery` (default: the prompt) are added to the prompt first.
+    public func execute(prompt: String, task: String? = nil, memoryQuery: String? = nil) async throws -> AgentResult {
+        var prompt = prompt
+        let recalled = await recall(memoryQuery ?? prompt, task: task)
+        if !recalled.isEmpty { prompt += "\n\n" + recalled }
+        return try await loop(messages: [.system(systemPrompt), .user(prompt)], newFrom: 0, task: task)
     }
 
     /// Continues an earlier conversation with one more user message (feedback, a correction).
@@ -165,6 +177,58 @@ public struct AgentExecutor: Sendable {
         try await record(.agentStep, task: task, payload: ["action": "stopped", "reason": .string(reason)])
         return AgentResult(outcome: .stopped(reason: reason), usage: usage, iterations: agent.maxIterations,
                            transcript: messages)
+    }
+
+    // MARK: memory
+
+    /// The prompt block of the memories relevant to `query` ("" without memory or hits), with a
+    /// `memory` event; a failing memory is a `warning` event and no memories.
+    private func recall(_ query: String, task: String?) async -> String {
+        guard let memory else { return "" }
+        let started = ContinuousClock.now
+        let scopes = memory.recallScopes.map { JSONValue.string(AgentMemoryAccess.describe($0)) }
+        do {
+            let hits = try await memory.memory.recall(query, scopes: memory.recallScopes, limit: memory.recallLimit)
+            let latency = Self.milliseconds(ContinuousClock.now - started)
+            run.observer?(.memory(agent: agent.name, note: "recalled \(hits.count) memor\(hits.count == 1 ? "y" : "ies") in \(Int(latency)) ms",
+                                  isWarning: false))
+            try? await record(.memory, task: task, payload: [
+                "action": "recall", "query": .string(query), "scopes": .array(scopes),
+                "hits": .number(Double(hits.count)), "memories": .array(hits.map { .string($0.item.id) }),
+                "latency_ms": .number(latency),
+            ])
+            return AgentMemoryAccess.promptBlock(hits)
+        } catch is CancellationError {
+            return ""  // the loop's cancellation check ends the run
+        } catch {
+            try? await warn("memory recall failed, the agent goes on without memories: \(error)", task: task)
+            return ""
+        }
+    }
+
+    /// Hands a task's final output to the memory (facts are extracted when the memory has a
+    /// model), tagged with the task, agent and crew, cause `run <id>`. Does nothing without
+    /// memory; a failing memory is a `warning` event, never an error.
+    public func remember(output: String, task: String) async {
+        guard let memory, !output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
+        var metadata = memory.metadata
+        metadata["task"] = .string(task)
+        metadata["agent"] = .string(agent.name)
+        let cause = "run \(run.runID)"
+        do {
+            try await memory.memory.remember(output, scope: memory.saveScope, metadata: metadata, infer: true, cause: cause)
+            try? await record(.memory, task: task, payload: [
+                "action": "save", "scope": .string(AgentMemoryAccess.describe(memory.saveScope)),
+                "cause": .string(cause), "chars": .number(Double(output.count)),
+            ])
+        } catch {
+            try? await warn("memory save failed, the output of task '\(task)' is not remembered: \(error)", task: task)
+        }
+    }
+
+    private func warn(_ message: String, task: String?) async throws {
+        run.observer?(.memory(agent: agent.name, note: message, isWarning: true))
+        try await record(.warning, task: task, payload: ["source": "memory", "message": .string(message)])
     }
 
     /// Streams one model call, passing tokens to the observer; turns failures into `AgentError`.

@@ -18,14 +18,22 @@ public struct CrewRunner: Sendable {
     public var observer: AgentObserver?
     /// How many times an agent is asked again when its output does not match the task's schema.
     public var maxOutputRetries: Int
+    /// Long-term memory for agents with `memory: true` (every agent, when the crew has it);
+    /// nil runs every agent without memory.
+    public var memory: (any AgentMemory)?
+    /// Whose memories agents with memory also recall (`--user`); nil for none.
+    public var memoryUser: String?
     private let makeLimiter: @Sendable (Int) -> RateLimiter
 
     /// A runner for `crew`. `clock` paces `max_rpm` (a manual clock in tests).
     public init<C: Clock>(
         crew: CrewSpec, models: @escaping ModelResolver, store: any RunStore, workspace: URL,
         tools: ToolRegistry = .builtIns(), humanInput: (any HumanInputProvider)? = nil, observer: AgentObserver? = nil,
-        maxOutputRetries: Int = 2, clock: C = ContinuousClock()
+        maxOutputRetries: Int = 2, memory: (any AgentMemory)? = nil, memoryUser: String? = nil,
+        clock: C = ContinuousClock()
     ) where C.Duration == Duration {
+        self.memory = memory
+        self.memoryUser = memoryUser
         self.crew = crew
         self.models = models
         self.store = store
@@ -137,19 +145,26 @@ public struct CrewRunner: Sendable {
         var manager: AgentExecutor?
     }
 
-    /// One executor per agent (tools, model, rate limit), plus the manager for hierarchical crews.
+    /// How `agent` uses memory in this crew, or nil when it has none (see `AgentMemoryAccess.standard`).
+    func memoryAccess(for agent: AgentSpec, in crew: CrewSpec) -> AgentMemoryAccess? {
+        guard let memory, agent.memory || crew.memory else { return nil }
+        return AgentMemoryAccess.standard(memory: memory, agent: agent, crew: crew.memory ? crew.name : nil,
+                                          user: memoryUser)
+    }
+
+    /// One executor per agent (tools, model, rate limit, memory), plus the manager for hierarchical crews.
     private func makeExecutors(_ crew: CrewSpec, context: RunContext) throws -> Executors {
         var workers: [String: AgentExecutor] = [:]
         for agent in crew.agents {
             let limiter = agent.maxRequestsPerMinute.map(makeLimiter)
             workers[agent.name] = AgentExecutor(agent: agent, model: try models(agent.model),
                                                 tools: try tools.subset(agent.tools, for: agent.name), run: context,
-                                                rateLimiter: limiter)
+                                                rateLimiter: limiter, memory: memoryAccess(for: agent, in: crew))
         }
         let plain = workers
-        let runWorker: @Sendable (AgentSpec, String, String?) async throws -> AgentResult = { agent, prompt, task in
+        let runWorker: @Sendable (AgentSpec, String, String?, String) async throws -> AgentResult = { agent, prompt, task, query in
             guard let executor = plain[agent.name] else { throw ToolError("no executor for '\(agent.name)'") }
-            return try await executor.execute(prompt: prompt, task: task)
+            return try await executor.execute(prompt: prompt, task: task, memoryQuery: query)
         }
         func delegationTools(excluding name: String?) -> [any Tool] {
             let coworkers = Coworkers(agents: crew.agents.filter { $0.name != name }, store: store, run: runWorker)
@@ -162,7 +177,8 @@ public struct CrewRunner: Sendable {
                 var registry = workers[agent.name]!.tools
                 for tool in delegationTools(excluding: agent.name) { registry.register(tool) }
                 workers[agent.name] = AgentExecutor(agent: agent, model: workers[agent.name]!.model, tools: registry,
-                                                    run: context, rateLimiter: workers[agent.name]!.rateLimiter)
+                                                    run: context, rateLimiter: workers[agent.name]!.rateLimiter,
+                                                    memory: workers[agent.name]!.memory)
             }
         }
         var manager: AgentExecutor?
@@ -171,7 +187,8 @@ public struct CrewRunner: Sendable {
             var registry = try tools.subset(spec.tools, for: spec.name)
             for tool in delegationTools(excluding: spec.name) { registry.register(tool) }
             manager = AgentExecutor(agent: spec, model: try models(spec.model ?? crew.managerModel), tools: registry,
-                                    run: context, rateLimiter: spec.maxRequestsPerMinute.map(makeLimiter))
+                                    run: context, rateLimiter: spec.maxRequestsPerMinute.map(makeLimiter),
+                                    memory: memoryAccess(for: spec, in: crew))
         }
         return Executors(byName: workers, manager: manager)
     }
@@ -186,7 +203,8 @@ public struct CrewRunner: Sendable {
         ]))
         let prompt = AgentPrompts.task(description: task.description, expectedOutput: task.expectedOutput,
                                        context: context, inputs: inputs, outputSchema: task.outputSchema)
-        var result = try await executor.execute(prompt: prompt, task: task.name)
+        let memoryQuery = [task.description, task.expectedOutput].filter { !$0.isEmpty }.joined(separator: "\n")
+        var result = try await executor.execute(prompt: prompt, task: task.name, memoryQuery: memoryQuery)
         var (answer, json) = try await checkedOutput(task, executor: executor, result: &result)
 
         if task.humanInput {
@@ -218,6 +236,7 @@ public struct CrewRunner: Sendable {
         try await store.append(RunEvent(runID: run.runID, kind: .taskFinished, agent: agent, task: task.name, payload: [
             "output": .string(answer), "output_file": task.outputFile.map(JSONValue.string) ?? .null,
         ]))
+        await executor.remember(output: answer, task: task.name)
         return TaskOutput(task: task.name, agent: agent, output: answer, json: json, outputFile: task.outputFile)
     }
 

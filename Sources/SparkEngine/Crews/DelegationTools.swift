@@ -6,8 +6,10 @@ struct Coworkers: Sendable {
     var agents: [AgentSpec]
     /// Where delegation events go.
     var store: any RunStore
-    /// Runs a coworker's loop on a prompt for a task (by name).
-    var run: @Sendable (_ agent: AgentSpec, _ prompt: String, _ task: String?) async throws -> AgentResult
+    /// Runs a coworker's loop on a prompt for a task (by name); a coworker with memory recalls
+    /// what is relevant to `memoryQuery` (the delegated work itself).
+    var run: @Sendable (_ agent: AgentSpec, _ prompt: String, _ task: String?, _ memoryQuery: String) async throws
+        -> AgentResult
 
     /// The coworker called `name` (its role or its name, any case, quotes ignored).
     func find(_ name: String) -> AgentSpec? {
@@ -63,7 +65,7 @@ struct DelegationTool: Tool {
             "context": .string(shared),
         ]
         do {
-            let result = try await coworkers.run(coworker, prompt, context.task)
+            let result = try await coworkers.run(coworker, prompt, context.task, text)
             guard let answer = result.finalAnswer else {
                 let reason: String
                 if case .stopped(let r) = result.outcome { reason = r } else { reason = "no answer" }

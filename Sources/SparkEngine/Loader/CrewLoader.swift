@@ -37,7 +37,7 @@ public struct LoadedCrew: Sendable {
 
 /// Reads CrewAI's project layout: `config/agents.yaml` and `config/tasks.yaml` exactly as CrewAI
 /// writes them, plus an optional `crew.yaml` (SparkPlug's: `name`, `process`, `manager_llm`,
-/// `manager_agent`) next to `config/`, since CrewAI sets those in Python.
+/// `manager_agent`, `memory`) next to `config/`, since CrewAI sets those in Python.
 ///
 /// Keys CrewAI has that SparkPlug does not act on, and unknown keys, are warnings; wrong types,
 /// missing required keys and references to unknown agents or tasks are errors. Both name the
@@ -55,7 +55,7 @@ public enum CrewLoader {
         "config", "converter_cls", "max_retries", "guardrail_max_retries", "allow_crewai_trigger_context",
     ]
     static let crewKeysIgnored: Set<String> = [
-        "verbose", "memory", "cache", "embedder", "planning", "planning_llm", "max_rpm", "share_crew", "full_output",
+        "verbose", "cache", "embedder", "planning", "planning_llm", "max_rpm", "share_crew", "full_output",
         "output_log_file", "knowledge_sources", "function_calling_llm", "step_callback", "task_callback",
     ]
 
@@ -70,6 +70,7 @@ public enum CrewLoader {
         var process = CrewProcess.sequential
         var managerModel: String?
         var managerAgent: (name: String, node: Node)?
+        var memory = false
         if FileManager.default.fileExists(atPath: crewURL.path), let root = try reader.document(crewURL) {
             for (keyNode, value) in root {
                 let key = keyNode.string ?? "?"
@@ -83,6 +84,7 @@ public enum CrewLoader {
                     process = p
                 case "manager_llm": managerModel = try reader.string(value, key: key)
                 case "manager_agent": managerAgent = (try reader.string(value, key: key), value)
+                case "memory": memory = try reader.bool(value, key: key)
                 default: reader.warn(keyNode, key: key, ignored: crewKeysIgnored.contains(key))
                 }
             }
@@ -111,7 +113,7 @@ public enum CrewLoader {
                                   process: process, reader: &reader))
         }
         let crew = CrewSpec(name: name, agents: agents, tasks: tasks, process: process, managerModel: managerModel,
-                            manager: manager)
+                            manager: manager, memory: memory)
         return LoadedCrew(crew: crew, warnings: reader.warnings)
     }
 

@@ -61,6 +61,8 @@ struct AgentActivity: Sendable {
         case .failed(_, let error):
             snapshot.lastError = error
             add(.error, error, at: time)
+        case .memory(_, let note, let isWarning):
+            add(isWarning ? .error : .info, isWarning ? note : "memory: \(note)", at: time)
         }
     }
 

@@ -47,7 +47,7 @@ extension AgentLiveEvent {
         switch self {
         case .taskStarted(let agent, _, _), .modelCallStarted(let agent, _), .token(let agent, _),
             .modelCallFinished(let agent, _, _, _), .toolCall(let agent, _, _), .toolResult(let agent, _, _, _),
-            .waiting(let agent, _), .taskFinished(let agent, _, _), .failed(let agent, _):
+            .waiting(let agent, _), .taskFinished(let agent, _, _), .failed(let agent, _), .memory(let agent, _, _):
             return agent
         }
     }
