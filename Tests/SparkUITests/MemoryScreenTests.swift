@@ -151,6 +151,28 @@ import Testing
         ])
     }
 
+    @Test func aLongHistoryScrolls() {
+        var s = Self.state()
+        _ = s.reduce(Self.key(.tab))
+        _ = s.reduce(Self.key(.enter))
+        let history = (1...10).map { i in
+            MemoryHistoryEntry(memoryID: Self.tea.id, event: .update, oldValue: "v\(i - 1)", newValue: "v\(i)",
+                               time: Self.t0.addingTimeInterval(Double(i)), cause: "edit \(i)")
+        }
+        _ = s.reduce(.memory(.opened(id: Self.tea.id, item: Self.tea, history: history)))
+        var lines = Self.render(&s)
+        #expect(lines[4].hasSuffix(" ↓ more: ↑ ↓ PgUp PgDn ─╮"))
+        #expect(!lines.contains { $0.contains("edit 10") })
+        #expect(s.reduce(Self.key(.end)) == [])
+        lines = Self.render(&s)
+        #expect(lines[4].hasSuffix(" ↑ Home goes to the top ─╮"))
+        #expect(lines[20].contains("UPDATE edit 10") && lines[21].contains("v9 → v10"))
+        #expect(!lines.contains { $0.contains("text     Ana likes") })
+        _ = s.reduce(Self.key(.home))
+        lines = Self.render(&s)
+        #expect(lines[5].contains("text     Ana likes green tea in the morning"))
+    }
+
     @Test func editFieldSavesThroughUpdate() {
         var s = Self.state()
         _ = s.reduce(Self.key(.tab))
@@ -244,6 +266,18 @@ import Testing
             "│                          ││  ID       MEMORY                                 │",
             "│                          ││▶ 3f2a1b2c Ana likes green tea in the morning     │",
         ])
+    }
+
+    @Test func pasteGoesIntoTheSearchBoxAndTheEditField() {
+        var s = Self.state()
+        #expect(s.reduce(.input(.paste("tea"))) == [])  // nothing has focus
+        _ = s.reduce(Self.key(.char("/")))
+        #expect(s.reduce(.input(.paste("green\ntea"))) == [.memory(.search(query: "green tea", scope: .user("ana")))])
+        _ = s.reduce(Self.key(.esc))
+        _ = s.reduce(Self.key(.tab))
+        _ = s.reduce(Self.key(.char("e")))
+        _ = s.reduce(.input(.paste(" daily")))
+        #expect(s.memory.edit?.value == "Ana likes green tea in the morning daily")
     }
 
     @Test func clicksSelectGroupsAndRows() {

@@ -34,6 +34,7 @@ extension AppState {
             memory.listTable.selected = 0
             memory.clampList()
         case .opened(let id, let item, let history):
+            if memory.detail?.id != id { memory.detailScroll = 0 }
             memory.detail = MemoryDetail(id: id, item: item, history: history)
         case .updated(let item):
             status = "memory \(Self.shortID(item.id)) updated"
@@ -157,6 +158,20 @@ extension AppState {
         return [.memory(.search(query: memory.query, scope: memoryScope))]
     }
 
+    /// Pasted text goes into the edit field or the search box (which then searches).
+    mutating func pasteIntoMemory(_ text: String) -> [Effect] {
+        let line = text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+        if memory.edit != nil {
+            memory.edit?.insert(line)
+            return []
+        }
+        guard memory.searchFocused else { return [] }
+        memory.search.insert(line)
+        memory.duplicates = nil
+        memory.detail = nil
+        return memory.query.isEmpty ? [] : [.memory(.search(query: memory.query, scope: memoryScope))]
+    }
+
     /// Line editing shared by the search box and the edit field.
     static func edit(_ input: inout TextInputState, _ key: KeyEvent) {
         let ctrl = key.modifiers.contains(.ctrl)
@@ -179,6 +194,18 @@ extension AppState {
 
     /// Keys of the Memory screen when no field has them.
     mutating func handleMemoryKey(_ key: KeyEvent) -> [Effect] {
+        if memory.detail != nil {
+            // The detail scrolls; the renderer keeps the scroll inside the text.
+            switch key.code {
+            case .up, .char("k"): memory.detailScroll = max(0, memory.detailScroll - 1); return []
+            case .down, .char("j"): memory.detailScroll += 1; return []
+            case .pageUp: memory.detailScroll = max(0, memory.detailScroll - 10); return []
+            case .pageDown: memory.detailScroll += 10; return []
+            case .home, .char("g"): memory.detailScroll = 0; return []
+            case .end, .char("G"): memory.detailScroll = 1_000_000; return []
+            default: break
+            }
+        }
         switch key.code {
         case .char("/"):
             memory.searchFocused = true

@@ -82,7 +82,7 @@ public enum MemoryView {
         }
 
         if let detail = m.detail {
-            self.detail(detail, state: state, area: l.list, buffer: &buffer)
+            self.detail(detail, state: &state, area: l.list, buffer: &buffer)
         } else {
             list(&state, area: l.list, buffer: &buffer)
         }
@@ -287,7 +287,7 @@ public enum MemoryView {
         return lines
     }
 
-    static func detail(_ d: MemoryDetail, state: AppState, area: Rect, buffer: inout Buffer) {
+    static func detail(_ d: MemoryDetail, state: inout AppState, area: Rect, buffer: inout Buffer) {
         let t = state.theme
         let block = Block(
             title: Line([Span(" Memory ", style: t.title.fg(t.accent)), Span(d.id + " ", style: t.text)]),
@@ -302,6 +302,17 @@ public enum MemoryView {
             buffer.render(error, in: Rect(x: inner.x, y: y, width: inner.width, height: h))
             y += h
         }
-        buffer.render(Paragraph(detailLines(d, theme: t), wrap: .word), in: Rect(x: inner.x, y: y, width: inner.width, height: max(0, inner.bottom - y)))
+        let text = Rect(x: inner.x, y: y, width: inner.width, height: max(0, inner.bottom - y))
+        let lines = detailLines(d, theme: t)
+        let total = Paragraph(lines, wrap: .word).lineCount(width: text.width)
+        let scroll = min(state.memory.detailScroll, max(0, total - text.height))
+        state.memory.detailScroll = scroll
+        buffer.render(Paragraph(lines, wrap: .word, scroll: scroll), in: text)
+        if total > text.height, text.height > 0 {
+            // Where the reader is, on the top border.
+            let more = scroll + text.height < total ? " ↓ more: ↑ ↓ PgUp PgDn " : " ↑ Home goes to the top "
+            let width = DisplayWidth.of(more)
+            buffer.setString(x: max(text.x, area.right - 2 - width), y: area.y, more, style: t.dim, maxWidth: text.width)
+        }
     }
 }
