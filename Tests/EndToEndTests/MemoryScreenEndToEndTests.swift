@@ -10,15 +10,21 @@ import Testing
     func browseSearchOpenDeleteAndUndo() throws {
         let home = try CrewEndToEndTests.Home()
         defer { home.remove() }
-        for (scope, text) in [(["--user", "ana", "--run", Self.run], "Prefers green tea in the morning"),
-                              (["--user", "ana"], "Trains models on H100 GPUs"),
-                              (["--user", "ana"], "Lives in Lyon"),
-                              (["--agent", "planner"], "Plans trips step by step")] {
+        for (scope, text) in [
+            (["--user", "ana", "--run", Self.run], "Prefers green tea in the morning"),
+            (["--user", "ana"], "Trains models on H100 GPUs"),
+            (["--user", "ana"], "Lives in Lyon"),
+            (["--agent", "planner"], "Plans trips step by step"),
+        ] {
             let r = try home.run(["memory", "add", "--raw"] + scope + [text])
             #expect(r.status == 0 && r.out.hasPrefix("ADD"), "out: \(r.out) err: \(r.err)")
         }
-        let t = try TmuxSession(width: 120, height: 40, environment: ["SPARKPLUG_HOME": home.data,
-                                                                      "SPARKPLUG_MODEL_LOCAL_PORT": CrewEndToEndTests.modelPort])
+        let t = try TmuxSession(
+            width: 120, height: 40,
+            environment: [
+                "SPARKPLUG_HOME": home.data,
+                "SPARKPLUG_MODEL_LOCAL_PORT": CrewEndToEndTests.modelPort,
+            ])
         try t.waitFor(text: "7 Processes")
         try t.send("F3")
 

@@ -26,9 +26,10 @@ import Testing
         ]
         for (item, vector) in zip(items, [[1, 0, 0.1], [1, 0, 0.12], [0, 1, 0]] as [[Float]]) {
             try await plane.store.save(item, vector: vector)
-            try await plane.store.appendHistory(MemoryHistoryEntry(
-                memoryID: item.id, event: .add, oldValue: nil, newValue: item.text, time: item.createdAt,
-                cause: item.scope.runID.map { "run \($0)" } ?? "cli"))
+            try await plane.store.appendHistory(
+                MemoryHistoryEntry(
+                    memoryID: item.id, event: .add, oldValue: nil, newValue: item.text, time: item.createdAt,
+                    cause: item.scope.runID.map { "run \($0)" } ?? "cli"))
         }
         return (plane, dir, items)
     }
@@ -40,11 +41,15 @@ import Testing
     @Test func groupsListHistoryDeleteAndCleanUpWorkWithoutTheModel() async throws {
         let (plane, dir, items) = try await plane()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(outcomes(await plane.perform(MemoryRequest.refreshGroups)) == [.groups([
-            MemoryGroup(kind: .user, name: "ana", count: 2, bytes: 34),
-            MemoryGroup(kind: .agent, name: "planner", count: 1, bytes: 11),
-        ])])
-        #expect(outcomes(await plane.perform(MemoryRequest.list(.user("ana")))) == [.listed(scope: .user("ana"), items: Array(items[0...1]))])
+        #expect(
+            outcomes(await plane.perform(MemoryRequest.refreshGroups)) == [
+                .groups([
+                    MemoryGroup(kind: .user, name: "ana", count: 2, bytes: 34),
+                    MemoryGroup(kind: .agent, name: "planner", count: 1, bytes: 11),
+                ])
+            ])
+        #expect(
+            outcomes(await plane.perform(MemoryRequest.list(.user("ana")))) == [.listed(scope: .user("ana"), items: Array(items[0...1]))])
 
         guard case .duplicates(_, let pairs)? = outcomes(await plane.perform(MemoryRequest.findDuplicates(.user("ana")))).first else {
             Issue.record("no duplicates answer"); return

@@ -76,12 +76,13 @@ actor MemoryDesk {
     /// One line for the screen; a model that does not answer is named, with how to start it.
     func message(for error: any Error, _ request: MemoryRequest) -> String {
         if let e = error as? ModelError, e.kind == .unreachable || e.kind == .timeout {
-            let what: String = switch request {
-            case .search: "search"
-            case .update: "saving an edit"
-            case .undoDelete: "undo"
-            default: "this"
-            }
+            let what: String =
+                switch request {
+                case .search: "search"
+                case .update: "saving an edit"
+                case .undoDelete: "undo"
+                default: "this"
+                }
             return "\(what) needs embeddings from the model server at \(e.url), which does not answer. "
                 + "Start it with: sparkplug model serve --detach (listing, history and delete work without it)"
         }

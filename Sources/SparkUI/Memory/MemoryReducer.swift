@@ -55,7 +55,9 @@ extension AppState {
             memory.pane = .list
             memory.listTable.selected = 0
             memory.clampList()
-            status = pairs.isEmpty ? "no near-duplicates in \(Self.describe(scope))"
+            status =
+                pairs.isEmpty
+                ? "no near-duplicates in \(Self.describe(scope))"
                 : "\(pairs.count) near-duplicate pair\(pairs.count == 1 ? "" : "s"): m merges the selected pair, Esc closes"
         case .merged(let kept, let dropped):
             memory.duplicates = memory.duplicates?.filter { $0.first.id != dropped && $0.second.id != dropped }
@@ -229,10 +231,15 @@ extension AppState {
             guard let item = memory.selectedItem else { return [] }
             return [.memory(.open(id: item.id))]
         case .esc:
-            if memory.detail != nil { memory.detail = nil }
-            else if memory.duplicates != nil { memory.duplicates = nil; memory.clampList() }
-            else if !memory.query.isEmpty { memory.search.clear(); memory.hits = nil; memory.clampList() }
-            else if memory.pane == .list { memory.pane = .groups }
+            if memory.detail != nil {
+                memory.detail = nil
+            } else if memory.duplicates != nil {
+                memory.duplicates = nil; memory.clampList()
+            } else if !memory.query.isEmpty {
+                memory.search.clear(); memory.hits = nil; memory.clampList()
+            } else if memory.pane == .list {
+                memory.pane = .groups
+            }
         case .char("e"):
             guard let item = memory.target else { status = "no memory selected"; return [] }
             memory.edit = TextInputState(value: item.text)
@@ -299,9 +306,13 @@ extension AppState {
             }
         case .scrollUp, .scrollDown:
             let down = m.kind == .scrollDown
-            if l.groups.contains(x: m.x, y: m.y) { memory.pane = .groups }
-            else if l.list.contains(x: m.x, y: m.y) { memory.pane = .list }
-            else { return [] }
+            if l.groups.contains(x: m.x, y: m.y) {
+                memory.pane = .groups
+            } else if l.list.contains(x: m.x, y: m.y) {
+                memory.pane = .list
+            } else {
+                return []
+            }
             return moveMemorySelection { down ? $0.next(rowCount: $1) : $0.previous(rowCount: $1) }
         default: break
         }
