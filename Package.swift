@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure rendering, widgets, the ANSI backend and the input decoder. Imports nothing of ours.
@@ -46,7 +47,7 @@ let package = Package(
         // The control plane: agent loop with tool calling, tools, tasks, crews, CrewAI YAML, supervisor.
         .target(name: "SparkEngine", dependencies: ["SparkCore", .product(name: "Yams", package: "Yams")]),
         // Long-term memory with Mem0's semantics: vector indexes (exact, HNSW), the memory service.
-        .target(name: "SparkMemory", dependencies: ["SparkCore"]),
+        .target(name: "SparkMemory", dependencies: ["SparkCore", .product(name: "Crypto", package: "swift-crypto")]),
         // Fakes for tests and benchmarks: a scripted chat model, an in-memory run store, a manual clock.
         .target(name: "SparkTesting", dependencies: ["SparkCore"]),
         // The terminal app: state, actions, reducer, screens, command palette, themes.

@@ -16,7 +16,7 @@ struct MemoryCommand: AsyncParsableCommand {
             changes one (UPDATE), contradicts one (DELETE) or is known (NONE); --raw stores the \
             text as given. Embeddings come from the default model's /v1/embeddings.
             """,
-        subcommands: [Add.self, Search.self, List.self, Get.self, Update.self, Delete.self, History.self]
+        subcommands: [Add.self, Search.self, List.self, Get.self, Update.self, Delete.self, History.self, Reindex.self, Reset.self]
     )
 
     struct Scope: ParsableArguments {
@@ -124,14 +124,44 @@ struct MemoryCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Forget a memory (its history stays).")
+        static let configuration = CommandConfiguration(
+            abstract: "Forget a memory, or with --all every memory of a scope (their history stays).")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Memory id.") var id: String
+        @OptionGroup var scope: Scope
+        @Argument(help: "Memory id.") var id: String?
+        @Flag(help: "Forget every memory of the scope given with --user/--agent/--run.") var all = false
+
+        func validate() throws {
+            if all, id != nil { throw ValidationError("give a memory id or --all with a scope, not both") }
+            if !all, id == nil { throw ValidationError("give a memory id, or --all with --user/--agent/--run") }
+        }
 
         func run() async throws {
             try await MemoryContext.with(global, needsModel: false) { service in
-                try await service.delete(id)
-                print("DELETE  \(id)")
+                if let id {
+                    try await service.delete(id)
+                    print("DELETE  \(id)")
+                } else {
+                    let count = try await service.deleteAll(scope: scope.value)
+                    print("deleted \(count) memories of \(MemoryContext.describe(scope.value))")
+                }
+            }
+        }
+    }
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Forget every memory and all history (needs --yes).")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Confirm: every memory of every user and agent, and its history, is deleted.") var yes = false
+
+        func run() async throws {
+            guard yes else {
+                throw CLIError(description: "memory reset deletes every memory of every user and agent and all their history; "
+                    + "run `sparkplug memory reset --yes` to confirm, or `sparkplug memory delete --all --user NAME` for one scope")
+            }
+            try await MemoryContext.with(global, needsModel: false) { service in
+                try await service.reset(confirm: true)
+                print("every memory and its history was deleted")
             }
         }
     }
@@ -158,6 +188,21 @@ struct MemoryCommand: AsyncParsableCommand {
     }
 }
 
+extension MemoryCommand {
+    struct Reindex: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-embed every memory with the configured model (after changing the embedding model).")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            try await MemoryContext.with(global, needsModel: false) { service in
+                let count = try await service.reindex { done, total in Progress.line("re-embedded \(done)/\(total)") }
+                print("re-embedded \(count) memories")
+            }
+        }
+    }
+}
+
 /// A memory as `--json` prints it.
 struct MemoryJSON: Encodable {
     var item: MemoryItem
@@ -171,9 +216,11 @@ enum MemoryContext {
         let store = try await RunsCommand.openStore(global)
         let models = ModelCache(catalog: config.modelCatalog())
         let client = try models.client(nil)
-        let service = MemoryService(backend: store, embedder: client, model: needsModel ? client : nil)
+        let service = try makeService(store: store, models: models, chat: needsModel ? client : nil)
         do {
             try await body(service)
+            // The next process restores the index instead of rebuilding it (when it is big enough to matter).
+            do { try await service.saveIndex() } catch { Progress.line("warning: the memory index was not saved: \(error)") }
         } catch let error as MemoryError {
             await models.shutdown()
             throw CLIError(description: "\(error)")
@@ -182,6 +229,17 @@ enum MemoryContext {
             throw error
         }
         await models.shutdown()
+    }
+
+    /// The memory service over `store`: the default model embeds (through the embedding
+    /// cache in the store, keyed by model and text) and, when given, `chat` decides.
+    static func makeService(store: SQLiteStore, models: ModelCache, chat: (any ChatModel)?) throws -> MemoryService {
+        let provider = try models.catalog.provider(for: nil)
+        let label = "\(provider.name)/\(provider.model)"
+        let embedder = CachingEmbedder(try models.client(nil), model: label, store: store)
+        return MemoryService(
+            backend: store, embedder: embedder, model: chat,
+            configuration: MemoryService.Configuration(embeddingModel: label))
     }
 
     static func describe(_ s: MemoryScope) -> String {

@@ -18,6 +18,50 @@ extension SQLiteStore: MemoryBackend {
         }
     }
 
+    public func items(ids: [String]) async throws -> [MemoryItem] {
+        try await pool.read { db in
+            try Self.chunked(ids) { chunk, marks in
+                try Row.fetchAll(db, sql: "SELECT * FROM memories WHERE id IN (\(marks))", arguments: StatementArguments(chunk)).map(Self.memory)
+            }
+        }
+    }
+
+    public func items(hashes: Set<String>, in scope: MemoryScope) async throws -> [MemoryItem] {
+        let (clause, scopeArguments) = Self.scopeClause(scope)
+        let filter = clause.isEmpty ? "" : clause.replacingOccurrences(of: "WHERE", with: "AND")
+        return try await pool.read { db in
+            try Self.chunked(Array(hashes)) { chunk, marks in
+                try Row.fetchAll(db, sql: "SELECT * FROM memories WHERE hash IN (\(marks)) \(filter) ORDER BY seq",
+                                 arguments: StatementArguments(chunk) + scopeArguments).map(Self.memory)
+            }
+        }
+    }
+
+    public func vectors(ids: [String]) async throws -> [(id: String, vector: [Float])] {
+        try await pool.read { db in
+            try Self.chunked(ids) { chunk, marks in
+                try Row.fetchAll(db, sql: "SELECT id, vector FROM memories WHERE id IN (\(marks))", arguments: StatementArguments(chunk))
+                    .map { row in (row["id"], Self.floats(row["vector"])) }
+            }
+        }
+    }
+
+    /// The newest history row: every add, change and delete appends one.
+    public func changeCounter() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT MAX(rowid) FROM memory_history") ?? 0 }
+    }
+
+    /// Runs `fetch` over `values` 500 at a time (SQLite bounds the parameters of a statement),
+    /// with the matching `?,?,…` list, and joins the results.
+    static func chunked<T>(_ values: [String], _ fetch: ([String], String) throws -> [T]) throws -> [T] {
+        var all: [T] = []
+        for start in stride(from: 0, to: values.count, by: 500) {
+            let chunk = Array(values[start..<min(start + 500, values.count)])
+            all += try fetch(chunk, Array(repeating: "?", count: chunk.count).joined(separator: ","))
+        }
+        return all
+    }
+
     public func save(_ item: MemoryItem, vector: [Float]) async throws {
         let metadata = JSONValue.object(item.metadata).jsonString
         let blob = Self.blob(vector)
@@ -80,7 +124,7 @@ extension SQLiteStore: MemoryBackend {
 
     public func removeAll() async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM memories; DELETE FROM memory_history;")
+            try db.execute(sql: "DELETE FROM memories; DELETE FROM memory_history; DELETE FROM memory_meta; DELETE FROM vector_index;")
         }
     }
 
@@ -99,6 +143,39 @@ extension SQLiteStore: MemoryBackend {
                 JOIN memories m ON m.rowid = memories_fts.rowid
                 WHERE memories_fts MATCH ? \(filter) ORDER BY rank LIMIT ?
                 """, arguments: StatementArguments([match]) + scopeArguments + [max(0, limit)]).map { ($0["id"], $0["rank"]) }
+        }
+    }
+
+    public func embeddingSignature() async throws -> EmbeddingSignature? {
+        try await pool.read { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT value FROM memory_meta WHERE key = 'embedding'") else { return nil }
+            return try? JSONDecoder().decode(EmbeddingSignature.self, from: Data(text.utf8))
+        }
+    }
+
+    public func setEmbeddingSignature(_ signature: EmbeddingSignature) async throws {
+        let text = String(decoding: try JSONEncoder().encode(signature), as: UTF8.self)
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO memory_meta (key, value) VALUES ('embedding', ?)", arguments: [text])
+        }
+    }
+
+    public func vectorIndexSnapshot() async throws -> VectorIndexSnapshot? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT data, saved_at FROM vector_index WHERE id = 1").map { row in
+                VectorIndexSnapshot(data: row["data"], savedAt: Date(stored: row["saved_at"]))
+            }
+        }
+    }
+
+    public func saveVectorIndexSnapshot(_ snapshot: VectorIndexSnapshot?) async throws {
+        try await pool.write { db in
+            if let snapshot {
+                try db.execute(sql: "INSERT OR REPLACE INTO vector_index (id, data, saved_at) VALUES (1, ?, ?)",
+                               arguments: [snapshot.data, snapshot.savedAt.storedValue])
+            } else {
+                try db.execute(sql: "DELETE FROM vector_index")
+            }
         }
     }
 

@@ -162,6 +162,29 @@ public final class SQLiteStore: Sendable {
                 END;
                 """)
         }
+        m.registerMigration("v3 embedding cache, memory meta, vector index snapshot") { db in
+            try db.execute(sql: """
+                CREATE TABLE embedding_cache (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    vector BLOB NOT NULL,
+                    stored_at REAL NOT NULL
+                );
+                CREATE INDEX embedding_cache_age ON embedding_cache(stored_at);
+                CREATE TABLE memory_meta (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                );
+                CREATE TABLE vector_index (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    data BLOB NOT NULL,
+                    saved_at REAL NOT NULL
+                );
+                -- Appends read MAX(seq); duplicate checks look memories up by hash.
+                CREATE INDEX memories_seq ON memories(seq);
+                CREATE INDEX memories_hash ON memories(hash);
+                CREATE INDEX memory_history_seq ON memory_history(seq);
+                """)
+        }
         return m
     }
 }

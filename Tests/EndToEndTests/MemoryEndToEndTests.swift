@@ -41,5 +41,20 @@ import Testing
         // Listing everything needs a scope: never a silent dump.
         let unscoped = try home.run(["memory", "list"])
         #expect(unscoped.status == 1 && unscoped.err.contains("needs a scope"), "err: \(unscoped.err)")
+
+        // Re-embedding keeps every memory findable; one scope can be forgotten at once;
+        // a full reset must be confirmed.
+        let reindexed = try home.run(["memory", "reindex"])
+        #expect(reindexed.status == 0 && reindexed.out.contains("re-embedded 3 memories"), "out: \(reindexed.out) err: \(reindexed.err)")
+        let again = try Self.json(try home.run(["memory", "search", "--user", "ana", "--json", "--limit", "3", "GPU training"]).out)
+        let remaining = Set(hits.compactMap { ($0["item"] as? [String: Any])?["id"] as? String }.filter { $0 != id })
+        #expect(Set(again.compactMap { ($0["item"] as? [String: Any])?["id"] as? String }) == remaining)
+        let bob = try home.run(["memory", "delete", "--all", "--user", "bob"])
+        #expect(bob.status == 0 && bob.out.contains("deleted 1 memories"), "out: \(bob.out) err: \(bob.err)")
+        let refused = try home.run(["memory", "reset"])
+        #expect(refused.status == 1 && refused.err.contains("--yes"), "err: \(refused.err)")
+        #expect(try Self.json(try home.run(["memory", "list", "--user", "ana", "--json"]).out).count == 2)
+        #expect(try home.run(["memory", "reset", "--yes"]).status == 0)
+        #expect(try Self.json(try home.run(["memory", "list", "--user", "ana", "--json"]).out).isEmpty)
     }
 }

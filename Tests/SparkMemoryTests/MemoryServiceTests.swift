@@ -2,6 +2,7 @@ import Foundation
 import SparkCore
 import SparkMemory
 import SparkTesting
+import Synchronization
 import Testing
 
 @Suite("MemoryService: add with inference (ADD, UPDATE, DELETE, NONE)")
@@ -395,6 +396,33 @@ struct MemoryServiceOperationTests {
             try await second.search("tea", scope: ana)
         }
         #expect(MemoryError.dimensionMismatch(expected: 64, actual: 16).description.contains("16 dimensions"))
+    }
+
+    @Test func anotherEmbeddingModelIsRefusedUntilReindexWhichKeepsTextAndHistory() async throws {
+        let (first, _, shared) = makeService(configuration: .init(embeddingModel: "local/small"))
+        let tea = try await first.add("Likes green tea", scope: ana, infer: false).changes[0].id
+        try await first.add("Owns a red bicycle", scope: ana, infer: false)
+        #expect(try await shared.embeddingSignature() == EmbeddingSignature(model: "local/small", dimension: 64))
+
+        // Same length, other model: the vectors are not comparable, so nothing new is embedded.
+        let (second, _, _) = makeService(backend: shared, configuration: .init(embeddingModel: "local/other"))
+        let changed = MemoryError.embeddingModelChanged(
+            stored: EmbeddingSignature(model: "local/small", dimension: 64), configured: "local/other")
+        await #expect(throws: changed) { try await second.search("tea", scope: ana) }
+        await #expect(throws: changed) { try await second.add("Lives in Lyon", scope: ana, infer: false) }
+        #expect(changed.description.contains("sparkplug memory reindex"))
+        // What needs no embedding still works.
+        #expect(try await second.getAll(scope: ana).count == 2)
+
+        let progress = Mutex<[Int]>([])
+        #expect(try await second.reindex(batchSize: 1) { done, _ in progress.withLock { $0.append(done) } } == 2)
+        #expect(progress.withLock { $0 } == [1, 2])
+        #expect(try await shared.embeddingSignature()?.model == "local/other")
+        #expect(try await second.search("green tea", scope: ana).first?.item.id == tea)
+        #expect(try await second.history(tea).map(\.event) == [.add], "re-embedding is not a change of the memory")
+        // A third service with the new model opens without complaint.
+        let (third, _, _) = makeService(backend: shared, configuration: .init(embeddingModel: "local/other"))
+        #expect(try await third.search("bicycle", scope: ana).first?.item.text == "Owns a red bicycle")
     }
 
     @Test func aReopenedServiceFindsStoredMemories() async throws {

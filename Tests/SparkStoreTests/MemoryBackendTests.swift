@@ -97,3 +97,107 @@ extension Backend {
         #expect(try await reopened.vectors().first?.vector == [0.25, -1, 3])
     }
 }
+
+/// What the store keeps beside the memories: which model made the vectors, the saved
+/// similarity index and the embedding cache.
+@Suite struct MemoryStorageExtrasTests {
+    @Test(arguments: Backend.allCases)
+    func signatureAndSnapshotRoundTripAndResetForgetsThem(backend: Backend) async throws {
+        let b = try backend.makeMemoryBackend()
+        #expect(try await b.embeddingSignature() == nil)
+        #expect(try await b.vectorIndexSnapshot() == nil)
+        try await b.setEmbeddingSignature(EmbeddingSignature(model: "local/smollm2", dimension: 576))
+        try await b.setEmbeddingSignature(EmbeddingSignature(model: "openai/text-embedding-3-small", dimension: 1536))
+        #expect(try await b.embeddingSignature() == EmbeddingSignature(model: "openai/text-embedding-3-small", dimension: 1536))
+        let snapshot = VectorIndexSnapshot(data: Data((0..<1000).map { UInt8($0 % 251) }), savedAt: fixedDate(5))
+        try await b.saveVectorIndexSnapshot(snapshot)
+        #expect(try await b.vectorIndexSnapshot() == snapshot)
+        try await b.removeAll()
+        #expect(try await b.embeddingSignature() == nil)
+        #expect(try await b.vectorIndexSnapshot() == nil)
+        try await b.saveVectorIndexSnapshot(snapshot)
+        try await b.saveVectorIndexSnapshot(nil)
+        #expect(try await b.vectorIndexSnapshot() == nil)
+    }
+
+    @Test func embeddingCacheKeepsVectorsAcrossOpeningsAndStaysBounded() async throws {
+        let dir = try makeTemporaryDirectory()
+        do {
+            let store = try SQLiteStore(dataDir: dir)
+            try await store.storeEmbeddings([("a", [1, 2, 3]), ("b", [-0.5, 0, 0.25])])
+        }
+        let store = try SQLiteStore(dataDir: dir)
+        let found = try await store.cachedEmbeddings(keys: ["a", "b", "missing"])
+        #expect(found == ["a": [1, 2, 3], "b": [-0.5, 0, 0.25]])
+        #expect(try await store.cachedEmbeddings(keys: []).isEmpty)
+        // More keys than SQLite binds in one statement.
+        let many = (0..<1200).map { ("k\($0)", [Float($0)]) }
+        try await store.storeEmbeddings(many)
+        let back = try await store.cachedEmbeddings(keys: many.map(\.0))
+        #expect(back.count == 1200 && back["k1199"] == [1199])
+    }
+}
+
+/// Lookups the service uses instead of reading a whole scope, on both backends.
+@Suite struct MemoryBackendLookupTests {
+    @Test(arguments: Backend.allCases)
+    func byIDsByHashesVectorsAndTheChangeCounter(backend: Backend) async throws {
+        let b = try backend.makeMemoryBackend()
+        let c0 = try await b.changeCounter()
+        let tea = MemoryItem(text: "Likes green tea", scope: .user("ana"), createdAt: fixedDate(0))
+        let bike = MemoryItem(text: "Owns a bike", scope: MemoryScope(userID: "ana", agentID: "helper"), createdAt: fixedDate(1))
+        let bob = MemoryItem(text: "Likes green tea", scope: .user("bob"), createdAt: fixedDate(2))
+        for (item, v) in [(tea, [Float(1), 0]), (bike, [0, 1]), (bob, [0.5, 0.5])] {
+            try await b.save(item, vector: v)
+            try await b.appendHistory(MemoryHistoryEntry(memoryID: item.id, event: .add, oldValue: nil, newValue: item.text, time: fixedDate(3), cause: "test"))
+        }
+        #expect(try await b.changeCounter() != c0)
+        #expect(Set(try await b.items(ids: [tea.id, bob.id, "nope"]).map(\.id)) == [tea.id, bob.id])
+        #expect(try await b.items(hashes: [MemoryText.hash("likes GREEN tea")], in: .user("ana")).map(\.id) == [tea.id])
+        #expect(Set(try await b.items(hashes: [tea.hash], in: MemoryScope()).map(\.id)) == [tea.id, bob.id])
+        #expect(try await b.items(hashes: [], in: .user("ana")).isEmpty)
+        let vectors = try await b.vectors(ids: [bike.id, "nope"])
+        #expect(vectors.count == 1 && vectors[0].id == bike.id && vectors[0].vector == [0, 1])
+        let c1 = try await b.changeCounter()
+        try await b.remove(id: bike.id)
+        try await b.appendHistory(MemoryHistoryEntry(memoryID: bike.id, event: .delete, oldValue: bike.text, newValue: nil, time: fixedDate(4), cause: "test"))
+        #expect(try await b.changeCounter() != c1)
+    }
+}
+
+/// A long-lived service (the dashboard's) sees what another process (the CLI) changes.
+@Suite struct MemorySharedStoreTests {
+    @Test func aServiceCatchesUpWithAnotherProcessesWrites() async throws {
+        let dir = try makeTemporaryDirectory()
+        let dashboard = MemoryService(backend: try SQLiteStore(dataDir: dir), embedder: WordEmbedder())
+        let cli = MemoryService(backend: try SQLiteStore(dataDir: dir), embedder: WordEmbedder())
+        try await dashboard.add("Likes green tea", scope: .user("ana"), infer: false)
+        #expect(try await dashboard.search("tea", scope: .user("ana")).count == 1)
+
+        let bike = try await cli.add("Owns a red bicycle", scope: .user("ana"), infer: false).changes[0].id
+        let hits = try await dashboard.search("red bicycle", scope: .user("ana"), options: MemorySearchOptions(topK: 1, hybrid: false))
+        #expect(hits.first?.item.id == bike, "the other process's memory is found")
+
+        try await cli.update(bike, text: "Owns a blue scooter")
+        #expect(try await dashboard.search("blue scooter", scope: .user("ana"), options: MemorySearchOptions(topK: 1, hybrid: false)).first?.item.text == "Owns a blue scooter")
+        try await cli.delete(bike)
+        #expect(try await dashboard.search("scooter", scope: .user("ana")).allSatisfy { $0.item.id != bike })
+        // Its own writes are not mistaken for others': the scope index stays exact.
+        try await dashboard.add("Lives in Lyon", scope: .agent("helper"), infer: false)
+        #expect(try await dashboard.search("Lyon", scope: .agent("helper")).map(\.item.text) == ["Lives in Lyon"])
+        #expect(try await dashboard.search("Lyon", scope: .user("ana")).allSatisfy { $0.item.text != "Lives in Lyon" })
+    }
+}
+
+/// Words hashed into 32 buckets: texts sharing words are similar.
+struct WordEmbedder: Embedder {
+    func embed(_ texts: [String]) async throws -> [[Float]] {
+        texts.map { text in
+            var v = [Float](repeating: 0, count: 32)
+            for word in text.lowercased().split(whereSeparator: { !$0.isLetter }) {
+                v[Int(word.unicodeScalars.reduce(UInt32(7)) { ($0 &* 31) &+ $1.value } % 32)] += 1
+            }
+            return v
+        }
+    }
+}

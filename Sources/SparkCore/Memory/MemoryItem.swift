@@ -148,6 +148,8 @@ public enum MemoryError: Error, Sendable, Hashable, CustomStringConvertible {
     case emptyText
     /// No queued job has this number.
     case unknownJob(Int)
+    /// The stored vectors were made by another embedding model than the configured one.
+    case embeddingModelChanged(stored: EmbeddingSignature, configured: String)
 
     public var description: String {
         switch self {
@@ -157,7 +159,8 @@ public enum MemoryError: Error, Sendable, Hashable, CustomStringConvertible {
             return "no memory with id \(id)"
         case .dimensionMismatch(let expected, let actual):
             return "embedding has \(actual) dimensions but the memory index has \(expected); "
-                + "use the embedding model the index was built with, or reset the memory"
+                + "use the embedding model the index was built with, or re-embed every memory with "
+                + "`sparkplug memory reindex`"
         case .embeddingCount(let expected, let actual):
             return "embedder returned \(actual) vectors for \(expected) texts"
         case .resetNotConfirmed:
@@ -166,6 +169,10 @@ public enum MemoryError: Error, Sendable, Hashable, CustomStringConvertible {
             return "a memory's text may not be empty"
         case .unknownJob(let id):
             return "no queued memory job #\(id)"
+        case .embeddingModelChanged(let stored, let configured):
+            return "the memories were embedded with '\(stored.model)' (\(stored.dimension) dimensions) but the "
+                + "configured embedding model is '\(configured)'; their vectors are not comparable. Re-embed every "
+                + "memory with `sparkplug memory reindex`, or configure '\(stored.model)' again"
         }
     }
 }

@@ -7,6 +7,8 @@ public actor InMemoryMemoryBackend: MemoryBackend {
     private var itemsByID: [String: MemoryItem] = [:]
     private var vectorsByID: [String: [Float]] = [:]
     private var historyEntries: [MemoryHistoryEntry] = []
+    private var signature: EmbeddingSignature?
+    private var snapshot: VectorIndexSnapshot?
 
     public init() {}
 
@@ -15,6 +17,18 @@ public actor InMemoryMemoryBackend: MemoryBackend {
     public func items(in scope: MemoryScope) -> [MemoryItem] {
         order.compactMap { itemsByID[$0] }.filter { scope.contains($0.scope) }
     }
+
+    public func items(ids: [String]) -> [MemoryItem] { ids.compactMap { itemsByID[$0] } }
+
+    public func items(hashes: Set<String>, in scope: MemoryScope) -> [MemoryItem] {
+        items(in: scope).filter { hashes.contains($0.hash) }
+    }
+
+    public func vectors(ids: [String]) -> [(id: String, vector: [Float])] {
+        ids.compactMap { id in vectorsByID[id].map { (id, $0) } }
+    }
+
+    public func changeCounter() -> Int { historyEntries.count }
 
     public func save(_ item: MemoryItem, vector: [Float]) {
         if itemsByID[item.id] == nil { order.append(item.id) }
@@ -59,5 +73,15 @@ public actor InMemoryMemoryBackend: MemoryBackend {
         itemsByID = [:]
         vectorsByID = [:]
         historyEntries = []
+        signature = nil
+        snapshot = nil
     }
+
+    public func embeddingSignature() -> EmbeddingSignature? { signature }
+
+    public func setEmbeddingSignature(_ signature: EmbeddingSignature) { self.signature = signature }
+
+    public func vectorIndexSnapshot() -> VectorIndexSnapshot? { snapshot }
+
+    public func saveVectorIndexSnapshot(_ snapshot: VectorIndexSnapshot?) { self.snapshot = snapshot }
 }

@@ -57,14 +57,26 @@ public struct MemoryAddResult: Sendable, Hashable {
 /// decisions when a model is configured), search, get, getAll, update, delete, deleteAll,
 /// history and reset. Adds run one at a time through a queue, so an agent can hand one off
 /// (`wait: false`) and carry on.
+/// How the memory service filled its similarity index.
+public enum IndexLoad: Sendable, Hashable {
+    /// From the stored vectors, one by one; `reason` says why no snapshot was used, when one existed.
+    case rebuilt(vectors: Int, reason: String?)
+    /// From a saved snapshot, with memories changed since re-applied and deleted ones removed.
+    case restored(vectors: Int, reapplied: Int, removed: Int)
+}
+
 public actor MemoryService {
     /// Tuning of the add pipeline.
     public struct Configuration: Sendable {
-        /// How many similar existing memories each new fact is compared with (Mem0 uses 5).
         /// Most tokens one extraction or decision call may generate: small local models can
         /// otherwise ramble until the call's time limit.
         public var maxTokens: Int = 512
+        /// How many similar existing memories each new fact is compared with (Mem0 uses 5).
         public var similarLimit: Int
+        /// The embedding model's name, recorded with the vectors; when the stored vectors were
+        /// made by another model, search, add and update refuse until `reindex()`. Nil skips
+        /// the check (the dimension is still checked).
+        public var embeddingModel: String?
         /// The expected embedding length; nil learns it from the first embedding.
         public var dimension: Int?
         /// The fact extraction prompt; `{today}` is replaced by the date.
@@ -77,8 +89,10 @@ public actor MemoryService {
 
         public init(
             similarLimit: Int = 5, dimension: Int? = nil, factExtractionPrompt: String = MemoryPrompts.factExtraction,
-            updateMemoryPrompt: String = MemoryPrompts.updateMemory, keptJobResults: Int = 256
+            updateMemoryPrompt: String = MemoryPrompts.updateMemory, keptJobResults: Int = 256,
+            embeddingModel: String? = nil
         ) {
+            self.embeddingModel = embeddingModel
             self.keptJobResults = keptJobResults
             self.similarLimit = similarLimit
             self.dimension = dimension
@@ -94,8 +108,22 @@ public actor MemoryService {
     private let clock: any SparkClock
     private let configuration: Configuration
     private var dimension: Int?
+    /// Whether the backend has recorded which model made its vectors.
+    private var signatureRecorded = false
+    /// Set at load when the stored vectors came from another embedding model: embedding
+    /// anything new would mix incomparable vectors, so it throws this until `reindex()`.
+    private var embeddingProblem: MemoryError?
     /// Filling the similarity index from the backend; shared by every caller that arrives meanwhile.
     private var loading: Task<Void, any Error>?
+    /// Scope and change time of every memory in the similarity index.
+    private var scopes = ScopeIndex()
+    /// The store's change counter as this service last accounted for it; another value
+    /// means another process changed memories, which are then caught up.
+    private var syncedCounter: Int?
+    /// Whether the similarity index changed since it was last saved.
+    private var indexDirty = false
+    /// How the similarity index was filled at load; nil before the first operation.
+    public private(set) var indexLoad: IndexLoad?
     private var nextJobID = 0
     private var queueTail: Task<MemoryAddResult, any Error>?
     private var jobs: [Int: Task<MemoryAddResult, any Error>] = [:]
@@ -210,9 +238,10 @@ public actor MemoryService {
     /// Stores each text as a memory (a text already stored in the scope is a NONE).
     private func storeRaw(
         _ texts: [String], flags: MemoryFlags, scope: MemoryScope, metadata: [String: JSONValue], cause: String,
-        inferenceLatency: Duration? = nil, vectors known: [String: [Float]] = [:], result: inout MemoryAddResult
+        inferenceLatency: Duration? = nil, vectors givenVectors: [String: [Float]] = [:], result: inout MemoryAddResult
     ) async throws {
-        var hashes = Dictionary(try await backend.items(in: scope).map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        let known = try await backend.items(hashes: Set(texts.map(MemoryText.hash)), in: scope)
+        var hashes = Dictionary(known.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         var fresh: [String] = []
         for text in texts {
             if let existing = hashes[MemoryText.hash(text)] {
@@ -221,9 +250,9 @@ public actor MemoryService {
                 fresh.append(text)
             }
         }
-        let missing = fresh.filter { known[MemoryText.hash($0)] == nil }
+        let missing = fresh.filter { givenVectors[MemoryText.hash($0)] == nil }
         let embedded = missing.isEmpty ? [] : try await embed(missing)
-        var vectors = known
+        var vectors = givenVectors
         for (text, vector) in zip(missing, embedded) { vectors[MemoryText.hash(text)] = vector }
         for text in fresh {
             let item = try await insert(
@@ -256,8 +285,8 @@ public actor MemoryService {
         }
 
         // Facts already stored word for word are NONE; the rest go to the model.
-        let scopeItems = try await backend.items(in: scope)
-        var itemsByHash = Dictionary(scopeItems.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
+        let sameText = try await backend.items(hashes: Set(extracted.map(MemoryText.hash)), in: scope)
+        var itemsByHash = Dictionary(sameText.map { ($0.hash, $0) }, uniquingKeysWith: { a, _ in a })
         var facts: [String] = []
         for fact in extracted {
             let hash = MemoryText.hash(fact)
@@ -276,18 +305,23 @@ public actor MemoryService {
         for (fact, vector) in zip(facts, factVectors) { vectorsByHash[MemoryText.hash(fact)] = vector }
 
         // The most similar memories of the scope, under short ids the model cannot confuse.
-        let allowed = Set(scopeItems.map(\.id))
-        let itemsByID = Dictionary(scopeItems.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var realIDs: [String: String] = [:]
-        var existing: [(shortID: String, text: String)] = []
+        let allowed = scopes.ids(in: scope)
+        var similar: [String] = []
         for vector in factVectors where !allowed.isEmpty {
             for match in try await vectorSearch.search(vector, k: configuration.similarLimit, allowed: allowed)
-            where !realIDs.values.contains(match.id) {
-                guard let item = itemsByID[match.id] else { continue }
-                let shortID = String(existing.count)
-                realIDs[shortID] = item.id
-                existing.append((shortID, item.text))
+            where !similar.contains(match.id) {
+                similar.append(match.id)
             }
+        }
+        let similarItems = try await backend.items(ids: similar)
+        let itemsByID = Dictionary(similarItems.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var realIDs: [String: String] = [:]
+        var existing: [(shortID: String, text: String)] = []
+        for id in similar {
+            guard let item = itemsByID[id] else { continue }
+            let shortID = String(existing.count)
+            realIDs[shortID] = item.id
+            existing.append((shortID, item.text))
         }
 
         let decision = await ask(
@@ -307,6 +341,10 @@ public actor MemoryService {
             return
         }
 
+        // The model may reword facts: texts it decides on that are already stored are NONE.
+        for item in try await backend.items(hashes: Set(decisions.map { MemoryText.hash($0.text) }), in: scope) {
+            itemsByHash[item.hash] = itemsByHash[item.hash] ?? item
+        }
         for d in decisions {
             let target = d.id.flatMap { realIDs[$0] }
             switch d.event {
@@ -464,34 +502,60 @@ public actor MemoryService {
         options: MemorySearchOptions = MemorySearchOptions()
     ) async throws -> [MemorySearchHit] {
         try await ensureLoaded()
-        let candidates = try await backend.items(in: scope).filter { filter?.matches($0) ?? true }
-        guard !candidates.isEmpty, options.topK > 0 else { return [] }
-        let byID = Dictionary(candidates.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let vector = try await embed([query])[0]
-        guard options.hybrid else {
-            let matches = try await vectorSearch.search(vector, k: options.topK, allowed: Set(byID.keys))
-            return matches.compactMap { match in
-                guard let item = byID[match.id] else { return nil }
-                if let threshold = options.threshold, match.score < threshold { return nil }
-                return MemorySearchHit(item: item, score: match.score)
-            }
+        guard options.topK > 0 else { return [] }
+        // The candidates: from the in-memory scope index, or (with a metadata filter) the
+        // scope's memories read and filtered. Nil means every memory.
+        var filtered: [String: MemoryItem]?
+        let allowed: Set<String>?
+        if let filter {
+            let items = try await backend.items(in: scope).filter { filter.matches($0) }
+            filtered = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            allowed = Set(items.map(\.id))
+        } else {
+            allowed = scope.isEmpty ? nil : scopes.ids(in: scope)
         }
-        // Hybrid: every candidate's vector rank fused with its keyword rank (k = 60, as in the
-        // reciprocal rank fusion paper); the threshold still applies to the vector score.
-        let depth = max(options.topK * 4, 20)
-        let matches = try await vectorSearch.search(vector, k: byID.count, allowed: Set(byID.keys))
-        let keywords = try await backend.keywordSearch(query, scope: scope, limit: depth)
-        var fused: [String: Double] = [:]
-        for (rank, m) in matches.enumerated() { fused[m.id, default: 0] += 1 / Double(60 + rank + 1) }
-        for (rank, k) in keywords.enumerated() where byID[k.id] != nil { fused[k.id, default: 0] += 1 / Double(60 + rank + 1) }
-        let scores = Dictionary(matches.map { ($0.id, $0.score) }, uniquingKeysWith: { a, _ in a })
-        return fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .compactMap { id, _ -> MemorySearchHit? in
-                guard let item = byID[id], let score = scores[id] else { return nil }
-                if let threshold = options.threshold, score < threshold { return nil }
-                return MemorySearchHit(item: item, score: score)
-            }
-            .prefix(options.topK).map { $0 }
+        if let allowed, allowed.isEmpty { return [] }
+        let vector = try await embed([query])[0]
+
+        var ranked: [(id: String, score: Float)]
+        if options.hybrid {
+            // Reciprocal rank fusion (k = 60, as in the paper) of the best `depth` by vector
+            // and by keywords; the score shown and thresholded stays the vector similarity.
+            let depth = max(options.topK * 4, 20)
+            let matches = try await vectorSearch.search(vector, k: depth, allowed: allowed)
+            let keywords = try await backend.keywordSearch(query, scope: scope, limit: depth)
+                .filter { allowed?.contains($0.id) ?? true }
+            var fused: [String: Double] = [:]
+            for (rank, m) in matches.enumerated() { fused[m.id, default: 0] += 1 / Double(60 + rank + 1) }
+            for (rank, k) in keywords.enumerated() { fused[k.id, default: 0] += 1 / Double(60 + rank + 1) }
+            var scores = Dictionary(matches.map { ($0.id, $0.score) }, uniquingKeysWith: { a, _ in a })
+            // Keyword-only hits get their similarity from their stored vectors.
+            let unscored = keywords.map(\.id).filter { scores[$0] == nil }
+            for (id, stored) in try await backend.vectors(ids: unscored) { scores[id] = Self.cosine(vector, stored) }
+            ranked = fused.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .compactMap { id, _ in scores[id].map { (id, $0) } }
+        } else {
+            ranked = try await vectorSearch.search(vector, k: options.topK, allowed: allowed).map { ($0.id, $0.score) }
+        }
+        if let threshold = options.threshold { ranked.removeAll { $0.score < threshold } }
+        ranked = Array(ranked.prefix(options.topK))
+        var items = filtered ?? [:]
+        if filtered == nil {
+            for item in try await backend.items(ids: ranked.map(\.id)) { items[item.id] = item }
+        }
+        return ranked.compactMap { id, score in items[id].map { MemorySearchHit(item: $0, score: score) } }
+    }
+
+    /// Cosine similarity (0 when either vector is zero).
+    static func cosine(_ a: [Float], _ b: [Float]) -> Float {
+        guard a.count == b.count else { return 0 }
+        var dot: Float = 0, na: Float = 0, nb: Float = 0
+        for i in 0..<a.count {
+            dot += a[i] * b[i]
+            na += a[i] * a[i]
+            nb += b[i] * b[i]
+        }
+        return na > 0 && nb > 0 ? dot / (na.squareRoot() * nb.squareRoot()) : 0
     }
 
     /// The memory with this id, if any.
@@ -555,7 +619,48 @@ public actor MemoryService {
         try await backend.removeAll()
         await vectorSearch.removeAll()
         dimension = configuration.dimension
+        signatureRecorded = false
+        embeddingProblem = nil
+        scopes.removeAll()
+        syncedCounter = nil
         loading = nil
+    }
+
+    /// Re-embeds every memory with the configured embedder and rebuilds the similarity index:
+    /// the way out after changing the embedding model. Texts, scopes and history stay as
+    /// they are. `progress` hears (done, total) after each batch. Returns how many were re-embedded.
+    @discardableResult
+    public func reindex(batchSize: Int = 64, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> Int {
+        await waitForQueue()
+        syncedCounter = try await backend.changeCounter()
+        let items = try await backend.items(in: MemoryScope())
+        scopes.removeAll()
+        for item in items { scopes.insert(item) }
+        // The saved index holds the old vectors: never restore it after this.
+        try await backend.saveVectorIndexSnapshot(nil)
+        indexDirty = true
+        await vectorSearch.removeAll()
+        dimension = configuration.dimension
+        embeddingProblem = nil
+        signatureRecorded = false
+        loading = Task {}
+        var done = 0
+        for start in stride(from: 0, to: items.count, by: max(1, batchSize)) {
+            let batch = Array(items[start..<min(start + max(1, batchSize), items.count)])
+            let vectors = try await embed(batch.map(\.text))
+            for (item, vector) in zip(batch, vectors) {
+                try await vectorSearch.add(id: item.id, vector: vector)
+                try await backend.save(item, vector: vector)
+            }
+            done += batch.count
+            progress?(done, items.count)
+        }
+        if let dimension {
+            try await backend.setEmbeddingSignature(
+                EmbeddingSignature(model: configuration.embeddingModel ?? "unknown", dimension: dimension))
+            signatureRecorded = true
+        }
+        return done
     }
 
     // MARK: storage
@@ -566,9 +671,12 @@ public actor MemoryService {
     ) async throws -> MemoryItem {
         let now = clock.now
         let item = MemoryItem(text: text, scope: scope, metadata: metadata, createdAt: now, flags: flags)
+        try await recordSignature(dimension: vector.count)
+        indexDirty = true
         try await vectorSearch.add(id: item.id, vector: vector)
         try await backend.save(item, vector: vector)
-        try await backend.appendHistory(
+        scopes.insert(item)
+        try await appendOwnHistory(
             MemoryHistoryEntry(
                 memoryID: item.id, event: .add, oldValue: nil, newValue: text, time: now, cause: cause,
                 inferenceLatency: inferenceLatency))
@@ -583,9 +691,12 @@ public actor MemoryService {
         let item = MemoryItem(
             id: old.id, text: text, scope: old.scope, metadata: metadata, createdAt: old.createdAt, updatedAt: now,
             flags: flags)
+        try await recordSignature(dimension: vector.count)
+        indexDirty = true
         try await vectorSearch.add(id: item.id, vector: vector)
         try await backend.save(item, vector: vector)
-        try await backend.appendHistory(
+        scopes.insert(item)
+        try await appendOwnHistory(
             MemoryHistoryEntry(
                 memoryID: item.id, event: .update, oldValue: old.text, newValue: text, time: now, cause: cause,
                 inferenceLatency: inferenceLatency))
@@ -593,9 +704,11 @@ public actor MemoryService {
     }
 
     private func remove(_ item: MemoryItem, cause: String, inferenceLatency: Duration?) async throws {
+        indexDirty = true
         await vectorSearch.remove(id: item.id)
         try await backend.remove(id: item.id)
-        try await backend.appendHistory(
+        scopes.remove(item.id)
+        try await appendOwnHistory(
             MemoryHistoryEntry(
                 memoryID: item.id, event: .delete, oldValue: item.text, newValue: nil, time: clock.now, cause: cause,
                 inferenceLatency: inferenceLatency))
@@ -609,6 +722,7 @@ public actor MemoryService {
 
     /// Embeds texts, checking the count and that every vector has the index's dimension.
     private func embed(_ texts: [String]) async throws -> [[Float]] {
+        if let embeddingProblem { throw embeddingProblem }
         let vectors = try await embedder.embed(texts)
         guard vectors.count == texts.count else {
             throw MemoryError.embeddingCount(expected: texts.count, actual: vectors.count)
@@ -622,23 +736,140 @@ public actor MemoryService {
         return vectors
     }
 
+    /// Appends a history entry of this service's own change, counted so that it is not
+    /// taken for another process's change.
+    private func appendOwnHistory(_ entry: MemoryHistoryEntry) async throws {
+        try await backend.appendHistory(entry)
+        syncedCounter = syncedCounter.map { $0 + 1 }
+    }
+
+    /// Catches up with memories other processes added, changed or deleted since this
+    /// service last looked (one cheap read when nothing changed).
+    private func syncWithStore() async throws {
+        let counter = try await backend.changeCounter()
+        guard counter != syncedCounter else { return }
+        let items = try await backend.items(in: MemoryScope())
+        let stored = Set(items.map(\.id))
+        for id in scopes.all.subtracting(stored) {
+            scopes.remove(id)
+            await vectorSearch.remove(id: id)
+            indexDirty = true
+        }
+        let changed = items.filter { !scopes.holds($0) }
+        if !changed.isEmpty {
+            let vectors = Dictionary(try await backend.vectors(ids: changed.map(\.id)).map { ($0.id, $0.vector) },
+                                     uniquingKeysWith: { a, _ in a })
+            for item in changed {
+                guard let vector = vectors[item.id] else { continue }
+                try await vectorSearch.add(id: item.id, vector: vector)
+                scopes.insert(item)
+            }
+            indexDirty = true
+        }
+        syncedCounter = counter
+    }
+
+    /// Notes in the backend which model made the vectors, once.
+    private func recordSignature(dimension: Int) async throws {
+        guard !signatureRecorded else { return }
+        try await backend.setEmbeddingSignature(
+            EmbeddingSignature(model: configuration.embeddingModel ?? "unknown", dimension: dimension))
+        signatureRecorded = true
+    }
+
     /// Fills the similarity index from the backend once, before the first operation. Callers
     /// arriving while it runs wait for the same load; a failed load fails every operation.
     private func ensureLoaded() async throws {
-        if let loading { return try await loading.value }
-        let task = Task { try await self.load() }
-        loading = task
-        try await task.value
+        if let loading {
+            try await loading.value
+        } else {
+            let task = Task { try await self.load() }
+            loading = task
+            try await task.value
+        }
+        try await syncWithStore()
     }
 
     private func load() async throws {
+        // Read before the memories: a write landing in between is then caught up later.
+        syncedCounter = try await backend.changeCounter()
         if dimension == nil { dimension = await vectorSearch.dimension }
-        for (id, vector) in try await backend.vectors() {
+        if let stored = try await backend.embeddingSignature() {
+            signatureRecorded = true
+            if let configured = configuration.embeddingModel, configured != stored.model {
+                embeddingProblem = .embeddingModelChanged(stored: stored, configured: configured)
+            } else if let dimension, dimension != stored.dimension {
+                embeddingProblem = .dimensionMismatch(expected: stored.dimension, actual: dimension)
+            }
+            dimension = stored.dimension
+        }
+        let vectors = try await backend.vectors()
+        let items = try await backend.items(in: MemoryScope())
+        scopes.removeAll()
+        for item in items { scopes.insert(item) }
+        for (_, vector) in vectors {
             if let dimension, vector.count != dimension {
                 throw MemoryError.dimensionMismatch(expected: dimension, actual: vector.count)
             }
             dimension = vector.count
-            try await vectorSearch.add(id: id, vector: vector)
         }
+        var reason: String?
+        if let persistable = vectorSearch as? any PersistableVectorSearch,
+           let snapshot = try await backend.vectorIndexSnapshot() {
+            do {
+                try await persistable.restore(from: snapshot.data)
+                indexLoad = try await catchUp(persistable, from: snapshot, items: items, vectors: vectors)
+                return
+            } catch {
+                // A damaged snapshot costs a rebuild, never a memory: the vectors are the truth.
+                reason = "the saved index could not be read (\(error)); rebuilt from the stored vectors"
+                await vectorSearch.removeAll()
+                indexDirty = true
+            }
+        }
+        for (id, vector) in vectors { try await vectorSearch.add(id: id, vector: vector) }
+        indexLoad = .rebuilt(vectors: vectors.count, reason: reason)
+    }
+
+    /// Brings a restored index up to date with the store: memories added or changed after
+    /// the snapshot was taken are (re-)added, ids no longer stored are removed.
+    private func catchUp(
+        _ index: any PersistableVectorSearch, from snapshot: VectorIndexSnapshot, items: [MemoryItem],
+        vectors: [(id: String, vector: [Float])]
+    ) async throws -> IndexLoad {
+        let changedSince = Set(items.filter { $0.updatedAt >= snapshot.savedAt }.map(\.id))
+        let held = await index.ids()
+        var reapplied = 0
+        for (id, vector) in vectors where !held.contains(id) || changedSince.contains(id) {
+            try await index.add(id: id, vector: vector)
+            reapplied += 1
+        }
+        let stored = Set(vectors.map(\.id))
+        let gone = held.subtracting(stored)
+        for id in gone { await index.remove(id: id) }
+        if reapplied > 0 || !gone.isEmpty { indexDirty = true }
+        return .restored(vectors: vectors.count, reapplied: reapplied, removed: gone.count)
+    }
+
+    /// Saves the similarity index with the store when it changed and is worth saving (see
+    /// `PersistableVectorSearch.prefersSnapshot`), so the next process restores it instead of
+    /// rebuilding. Returns whether a snapshot was written. Call it before exiting and now and
+    /// then in long-running processes; a snapshot that is missing or old only costs time.
+    @discardableResult
+    public func saveIndex() async throws -> Bool {
+        guard let loading else { return false }
+        try await loading.value
+        guard indexDirty, let persistable = vectorSearch as? any PersistableVectorSearch else { return false }
+        guard await persistable.prefersSnapshot else {
+            if try await backend.vectorIndexSnapshot() != nil { try await backend.saveVectorIndexSnapshot(nil) }
+            indexDirty = false
+            return false
+        }
+        // Taken before the bytes: anything changed meanwhile is newer and re-applied on load.
+        let savedAt = clock.now
+        let data = try await persistable.snapshot()
+        try await backend.saveVectorIndexSnapshot(VectorIndexSnapshot(data: data, savedAt: savedAt))
+        indexDirty = false
+        return true
     }
 }

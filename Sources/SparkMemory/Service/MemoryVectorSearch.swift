@@ -26,6 +26,20 @@ public protocol MemoryVectorSearch: Sendable {
     func search(_ query: [Float], k: Int, allowed: Set<String>?) async throws -> [VectorMatch]
 }
 
+/// A similarity search that can be saved whole and restored, for indexes that cost more to
+/// rebuild from the stored vectors than to read back (an HNSW graph).
+public protocol PersistableVectorSearch: MemoryVectorSearch {
+    /// Whether saving a snapshot is worth it now (a small flat index is rebuilt faster than read).
+    var prefersSnapshot: Bool { get async }
+    /// The whole index as bytes (format, checksum and all).
+    func snapshot() async throws -> Data
+    /// Replaces the contents with a snapshot; throws (leaving it empty) when the bytes are
+    /// damaged, truncated or of another format version.
+    func restore(from data: Data) async throws
+    /// The ids it holds.
+    func ids() async -> Set<String>
+}
+
 /// Exact cosine similarity over every vector: simple, and right for small collections.
 public actor BruteForceVectorSearch: MemoryVectorSearch {
     private var vectors: [String: [Float]] = [:]
