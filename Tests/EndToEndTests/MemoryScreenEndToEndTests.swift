@@ -70,7 +70,7 @@ import Testing
         try t.send("u")
         let restored = try t.waitFor("the undo", timeout: 30) { lines in
             lines.contains { $0.contains("user ana") && $0.contains(" 3 ") }
-                && lines.contains { $0.contains("UPDATE") && $0.contains("restored (undo of delete)") }
+                && lines.contains { $0.contains("ADD") && $0.contains("restored (undo of delete)") }
         }
         print("Memory screen after delete and undo:\n" + restored.joined(separator: "\n"))
         #expect(restored.contains { $0.contains("Prefers green tea in the morning") })

@@ -36,11 +36,14 @@ final class ControlPlane: AppHost {
                                      modelLabel: { models.label($0.model) })
         tools = config.toolRegistry()
         self.workspace = workspace
-        if let provider = try? models.catalog.provider(for: nil), let client = try? models.client(nil) {
-            memory = MemoryDesk(backend: store, embedder: client, modelURL: provider.baseURL)
+        // The same service the `sparkplug memory` commands build: the default model embeds,
+        // through the embedding cache, and the store records which model made the vectors.
+        if let provider = try? models.catalog.provider(for: nil),
+           let service = try? MemoryContext.makeService(store: store, models: models, chat: nil) {
+            memory = MemoryDesk(service: service, modelURL: provider.baseURL)
         } else {
-            memory = MemoryDesk(backend: store, embedder: UnavailableEmbedder(reason: "no default model is configured (models: in sparkplug.yaml)"),
-                                modelURL: "(no default model)")
+            let embedder = UnavailableEmbedder(reason: "no default model is configured (models: in sparkplug.yaml)")
+            memory = MemoryDesk(service: MemoryService(backend: store, embedder: embedder), modelURL: "(no default model)")
         }
         (stream, sink) = AsyncStream.makeStream(of: Action.self, bufferingPolicy: .bufferingNewest(256))
     }
@@ -85,6 +88,8 @@ final class ControlPlane: AppHost {
     func stop() async {
         for t in loops.withLock({ $0 }) { t.cancel() }
         await supervisor.flushPersistence()
+        // The next start restores the memory index instead of rebuilding it.
+        try? await memory.service.saveIndex()
         await models.shutdown()
         sink.finish()
     }
