@@ -180,11 +180,11 @@ import Testing
         }
         _ = s.reduce(.memory(.opened(id: Self.tea.id, item: Self.tea, history: history)))
         var lines = Self.render(&s)
-        #expect(lines[4].hasSuffix(" ↓ more: ↑ ↓ PgUp PgDn ─╮"))
+        #expect(lines[22].hasPrefix("╰──────────────────────────╯╰ ↓ more ─"))
         #expect(!lines.contains { $0.contains("edit 10") })
         #expect(s.reduce(Self.key(.end)) == [])
         lines = Self.render(&s)
-        #expect(lines[4].hasSuffix(" ↑ Home goes to the top ─╮"))
+        #expect(lines[22].hasPrefix("╰──────────────────────────╯╰ ↑ Home: top ─"))
         #expect(lines[20].contains("UPDATE edit 10") && lines[21].contains("v9 → v10"))
         #expect(!lines.contains { $0.contains("text     Ana likes") })
         _ = s.reduce(Self.key(.home))

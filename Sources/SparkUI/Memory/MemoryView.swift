@@ -325,11 +325,10 @@ public enum MemoryView {
         let scroll = min(state.memory.detailScroll, max(0, total - text.height))
         state.memory.detailScroll = scroll
         buffer.render(Paragraph(lines, wrap: .word, scroll: scroll), in: text)
-        if total > text.height, text.height > 0 {
-            // Where the reader is, on the top border.
-            let more = scroll + text.height < total ? " ↓ more: ↑ ↓ PgUp PgDn " : " ↑ Home goes to the top "
-            let width = DisplayWidth.of(more)
-            buffer.setString(x: max(text.x, area.right - 2 - width), y: area.y, more, style: t.dim, maxWidth: text.width)
+        if total > text.height, text.height > 0, state.memory.confirmingDelete == nil {
+            // Where the reader is, at the left of the bottom border (the hints are at its right).
+            let more = scroll + text.height < total ? " ↓ more " : " ↑ Home: top "
+            buffer.setString(x: area.x + 1, y: area.bottom - 1, more, style: t.dim, maxWidth: max(0, area.width - 2))
         }
     }
 }
