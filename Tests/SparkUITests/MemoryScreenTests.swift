@@ -85,6 +85,9 @@ import Testing
         #expect(s.memory.capturesKeys)
         #expect(Self.type("te", into: &s) == [.memory(.search(query: "te", scope: .user("ana")))])
         #expect(Self.type("a", into: &s) == [.memory(.search(query: "tea", scope: .user("ana")))])
+        // Alt-c (Esc and c typed together) types nothing.
+        #expect(s.reduce(Self.key(.char("c"), .alt)) == [])
+        #expect(s.memory.query == "tea")
         // An answer to a superseded query is dropped.
         _ = s.reduce(.memory(.results(query: "te", hits: [MemorySearchHit(item: Self.oslo, score: 0.1)])))
         #expect(s.memory.hits == nil)

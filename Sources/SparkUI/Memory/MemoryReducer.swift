@@ -189,7 +189,7 @@ extension AppState {
         case .char("e") where ctrl: input.end()
         case .char("w") where ctrl: input.deleteWordBackward()
         case .char("u") where ctrl: input.clear()
-        case .char(let c) where !ctrl: input.insert(String(c))
+        case .char(let c) where !ctrl && !key.modifiers.contains(.alt): input.insert(String(c))
         default: break
         }
     }
