@@ -10,15 +10,21 @@ import Testing
     func browseSearchOpenDeleteAndUndo() throws {
         let home = try CrewEndToEndTests.Home()
         defer { home.remove() }
-        for (scope, text) in [(["--user", "ana", "--run", Self.run], "Prefers green tea in the morning"),
-                              (["--user", "ana"], "Trains models on H100 GPUs"),
-                              (["--user", "ana"], "Lives in Lyon"),
-                              (["--agent", "planner"], "Plans trips step by step")] {
+        for (scope, text) in [
+            (["--user", "ana", "--run", Self.run], "Prefers green tea in the morning"),
+            (["--user", "ana"], "Trains models on H100 GPUs"),
+            (["--user", "ana"], "Lives in Lyon"),
+            (["--agent", "planner"], "Plans trips step by step"),
+        ] {
             let r = try home.run(["memory", "add", "--raw"] + scope + [text])
             #expect(r.status == 0 && r.out.hasPrefix("ADD"), "out: \(r.out) err: \(r.err)")
         }
-        let t = try TmuxSession(width: 120, height: 40, environment: ["SPARKPLUG_HOME": home.data,
-                                                                      "SPARKPLUG_MODEL_LOCAL_PORT": CrewEndToEndTests.modelPort])
+        let t = try TmuxSession(
+            width: 120, height: 40,
+            environment: [
+                "SPARKPLUG_HOME": home.data,
+                "SPARKPLUG_MODEL_LOCAL_PORT": CrewEndToEndTests.modelPort,
+            ])
         try t.waitFor(text: "7 Processes")
         try t.send("F3")
 
@@ -64,7 +70,7 @@ import Testing
         try t.send("u")
         let restored = try t.waitFor("the undo", timeout: 30) { lines in
             lines.contains { $0.contains("user ana") && $0.contains(" 3 ") }
-                && lines.contains { $0.contains("UPDATE") && $0.contains("restored (undo of delete)") }
+                && lines.contains { $0.contains("ADD") && $0.contains("restored (undo of delete)") }
         }
         print("Memory screen after delete and undo:\n" + restored.joined(separator: "\n"))
         #expect(restored.contains { $0.contains("Prefers green tea in the morning") })

@@ -7,8 +7,8 @@ import Testing
 @testable import SparkCLI
 
 /// The Memory screen's requests as the dashboard's control plane answers them, over a real
-/// SQLite store. No model server answers here (port 9): what needs no embeddings works, and
-/// what does says which URL failed and how to start the server.
+/// SQLite store. No model server answers here (port 9): what needs no embeddings works (undo
+/// too), and search says which URL failed and how to start the server.
 @Suite struct MemoryDeskTests {
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
@@ -26,9 +26,10 @@ import Testing
         ]
         for (item, vector) in zip(items, [[1, 0, 0.1], [1, 0, 0.12], [0, 1, 0]] as [[Float]]) {
             try await plane.store.save(item, vector: vector)
-            try await plane.store.appendHistory(MemoryHistoryEntry(
-                memoryID: item.id, event: .add, oldValue: nil, newValue: item.text, time: item.createdAt,
-                cause: item.scope.runID.map { "run \($0)" } ?? "cli"))
+            try await plane.store.appendHistory(
+                MemoryHistoryEntry(
+                    memoryID: item.id, event: .add, oldValue: nil, newValue: item.text, time: item.createdAt,
+                    cause: item.scope.runID.map { "run \($0)" } ?? "cli"))
         }
         return (plane, dir, items)
     }
@@ -40,11 +41,15 @@ import Testing
     @Test func groupsListHistoryDeleteAndCleanUpWorkWithoutTheModel() async throws {
         let (plane, dir, items) = try await plane()
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(outcomes(await plane.perform(MemoryRequest.refreshGroups)) == [.groups([
-            MemoryGroup(kind: .user, name: "ana", count: 2, bytes: 34),
-            MemoryGroup(kind: .agent, name: "planner", count: 1, bytes: 11),
-        ])])
-        #expect(outcomes(await plane.perform(MemoryRequest.list(.user("ana")))) == [.listed(scope: .user("ana"), items: Array(items[0...1]))])
+        #expect(
+            outcomes(await plane.perform(MemoryRequest.refreshGroups)) == [
+                .groups([
+                    MemoryGroup(kind: .user, name: "ana", count: 2, bytes: 34),
+                    MemoryGroup(kind: .agent, name: "planner", count: 1, bytes: 11),
+                ])
+            ])
+        #expect(
+            outcomes(await plane.perform(MemoryRequest.list(.user("ana")))) == [.listed(scope: .user("ana"), items: Array(items[0...1]))])
 
         guard case .duplicates(_, let pairs)? = outcomes(await plane.perform(MemoryRequest.findDuplicates(.user("ana")))).first else {
             Issue.record("no duplicates answer"); return
@@ -58,13 +63,14 @@ import Testing
         #expect(item == nil)
         #expect(history.map(\.event) == [.add, .delete] && history[1].cause == "user delete")
 
-        // Undo needs an embedding: it fails, says why, and the memory stays deleted.
-        guard case .failed(_, let message)? = outcomes(await plane.perform(MemoryRequest.undoDelete)).first else {
-            Issue.record("undo should fail without the model"); return
+        // Undo needs no model: the memory comes back with its vector, and its history says so.
+        #expect(outcomes(await plane.perform(MemoryRequest.undoDelete)) == [.restored(items[0])])
+        #expect(try await plane.store.item(id: items[0].id) == items[0])
+        #expect(try await plane.store.history(memoryID: items[0].id).map(\.cause) == ["cli", "user delete", "restored (undo of delete)"])
+        guard case .failed(_, let nothing)? = outcomes(await plane.perform(MemoryRequest.undoDelete)).first else {
+            Issue.record("a second undo has nothing to restore"); return
         }
-        #expect(message.contains("undo needs embeddings from the model server at http://127.0.0.1:9"), "\(message)")
-        #expect(message.contains("sparkplug model serve --detach"))
-        #expect(try await plane.store.item(id: items[0].id) == nil)
+        #expect(nothing == "nothing to undo")
 
         let merged = outcomes(await plane.perform(MemoryRequest.merge(keep: items[2].id, drop: items[1].id)))
         #expect(merged.count == 1)
@@ -83,7 +89,8 @@ import Testing
     }
 
     @Test func aNewerSearchSupersedesOneThatWaits() async throws {
-        let desk = MemoryDesk(backend: InMemoryMemoryBackend(), embedder: WordEmbedder(), modelURL: "test", debounce: .milliseconds(500))
+        let desk = MemoryDesk(
+            service: MemoryService(backend: InMemoryMemoryBackend(), embedder: WordEmbedder()), modelURL: "test", debounce: .milliseconds(500))
         _ = await desk.perform(.refreshGroups)
         let first = Task { await desk.perform(.search(query: "te", scope: nil)) }
         try await Task.sleep(for: .milliseconds(100))

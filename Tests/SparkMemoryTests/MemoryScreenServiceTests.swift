@@ -49,53 +49,46 @@ struct MemoryScreenServiceTests {
         #expect(try await service.nearDuplicates(in: ana, threshold: 1.01).count == 1)  // only the equal texts
     }
 
-    @Test func restoreBringsBackTheSameIdEmbeddedAndSearchable() async throws {
-        let embedder = HashingEmbedder()
-        let (service, _, _) = makeService(model: false, embedder: embedder)
+    @Test func restoreBringsBackTheSameIdWithItsVectorAndItIsSearchable() async throws {
+        let (service, _, backend) = makeService(model: false)
         let id = try await service.add("Ana likes green tea", scope: ana, metadata: ["source": "chat"], infer: false).changes[0].id
         _ = try await service.add("Bo plays chess", scope: ana, infer: false)
-        let item = try #require(try await service.get(id))
-        try await service.delete(id)
+        let vector = try await backend.vectors(ids: [id]).first?.vector
+        let deleted = try await service.deleteForUndo(id)
+        #expect(deleted.vector == vector)
         #expect(try await service.get(id) == nil)
+        #expect(try await service.search("green tea", scope: ana).map(\.item.id) != [id])
 
-        let restored = try await service.restore(item)
-        #expect(restored.id == id && restored.text == item.text && restored.scope == ana && restored.metadata == ["source": "chat"])
-        #expect(restored.createdAt == item.createdAt)
+        let restored = try await service.restore(deleted)
+        #expect(restored == deleted.item)
+        #expect(try await service.get(id) == deleted.item)
+        #expect(restored.scope == ana && restored.metadata == ["source": "chat"])
+        // The long-lived service picks the restored memory up like any write to the store.
         let hits = try await service.search("green tea", scope: ana)
         #expect(hits.first?.item.id == id)
         #expect((hits.first?.score ?? 0) > 0.5)
         let history = try await service.history(id)
-        #expect(history.map(\.event) == [.add, .delete, .update])
-        #expect(history.last?.cause.contains("restored") == true)
-        await #expect(throws: MemoryScreenError.alreadyExists(id: id)) { try await service.restore(item) }
+        #expect(history.map(\.event) == [.add, .delete, .add])
+        #expect(history.last?.cause == "restored (undo of delete)")
+        await #expect(throws: MemoryScreenError.alreadyExists(id: id)) { try await service.restore(deleted) }
     }
 
-    @Test func restoreOnAFreshServiceKeepsFlagsAndTheIndexLoadable() async throws {
+    @Test func restoreKeepsFlagsAndNeedsNoEmbedder() async throws {
         let backend = InMemoryMemoryBackend()
         let (first, _, _) = makeService(model: false, backend: backend)
-        let id = try await first.add("Needs review", scope: ana, infer: false).changes[0].id
-        var item = try #require(try await first.get(id))
-        item.flags = [.raw, .inferenceFailed]
-        try await first.delete(id)
-        // A new service (a new dashboard session) restores before anything loaded its index.
-        let (second, _, _) = makeService(model: false, backend: backend)
-        let restored = try await second.restore(item)
-        #expect(restored.flags == [.raw, .inferenceFailed])
-        #expect(try await second.get(id)?.flags == [.raw, .inferenceFailed])
-        #expect(try await second.search("review", scope: ana).map(\.item.id) == [id])
-        #expect(try await backend.vectors().first { $0.id == id }?.vector.isEmpty == false)
-    }
-
-    @Test func restoreFailsCleanlyWhenTheEmbedderIsDown() async throws {
-        let backend = InMemoryMemoryBackend()
-        let (service, _, _) = makeService(model: false, backend: backend)
-        let id = try await service.add("Ana likes green tea", scope: ana, infer: false).changes[0].id
-        let item = try #require(try await service.get(id))
-        try await service.delete(id)
+        let raw = MemoryItem(text: "Needs review", scope: ana, createdAt: Date(timeIntervalSince1970: 0), flags: [.raw, .inferenceFailed])
+        try await backend.save(raw, vector: HashingEmbedder().vector("Needs review"))
+        let deleted = try await first.deleteForUndo(raw.id)
+        // Another service (a new dashboard session) whose model server is down.
         let down = MemoryService(backend: backend, embedder: FailingEmbedder())
-        await #expect(throws: FailingEmbedder.Down.self) { try await down.restore(item) }
-        #expect(try await backend.item(id: id) == nil)
-        #expect(try await backend.history(memoryID: id).map(\.event) == [.add, .delete])
+        let restored = try await down.restore(deleted)
+        #expect(restored.flags == [.raw, .inferenceFailed])
+        #expect(try await down.get(raw.id)?.flags == [.raw, .inferenceFailed])
+        let (fresh, _, _) = makeService(model: false, backend: backend)
+        #expect(try await fresh.search("review", scope: ana).map(\.item.id) == [raw.id])
+        // Without its vector a memory cannot be put back as it was.
+        let bare = DeletedMemory(item: MemoryItem(text: "x", scope: ana, createdAt: Date()), vector: [])
+        await #expect(throws: MemoryScreenError.noVector(id: bare.item.id)) { try await down.restore(bare) }
     }
 
     @Test func mergeDeletesTheDropWithACauseAndRecordsItOnTheKeep() async throws {

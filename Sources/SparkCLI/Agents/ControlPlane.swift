@@ -43,8 +43,8 @@ final class ControlPlane: AppHost {
         if let memory, let provider = try? models.catalog.provider(for: nil) {
             memoryDesk = MemoryDesk(service: memory, modelURL: provider.baseURL)
         } else {
-            memoryDesk = MemoryDesk(backend: store, embedder: UnavailableEmbedder(reason: "no default model is configured (models: in sparkplug.yaml)"),
-                                    modelURL: "(no default model)")
+            let embedder = UnavailableEmbedder(reason: "no default model is configured (models: in sparkplug.yaml)")
+            memoryDesk = MemoryDesk(service: MemoryService(backend: store, embedder: embedder), modelURL: "(no default model)")
         }
         (stream, sink) = AsyncStream.makeStream(of: Action.self, bufferingPolicy: .bufferingNewest(256))
     }

@@ -6,20 +6,17 @@ import SparkUI
 /// The Memory screen's side of the control plane: carries out ``MemoryRequest``s with the
 /// memory service over the same SQLite store the `sparkplug memory` commands use, embedded
 /// by the configured model. Listing, history, delete and clean-up need no embeddings, so they
-/// work while the model server is down; search, edit and undo say how to start it.
+/// work while the model server is down (undo too: the desk keeps a deleted memory's vector);
+/// search and edit say how to start it.
 actor MemoryDesk {
     let service: MemoryService
     /// The model server's address, named in errors.
     let modelURL: String
     /// How long live search waits for more typing before it searches.
     let debounce: Duration
-    /// What `u` brings back.
-    private var deleted: [MemoryItem] = []
+    /// What `u` brings back, newest last.
+    private var deleted: [DeletedMemory] = []
     private var searchGeneration = 0
-
-    init(backend: any MemoryBackend, embedder: any Embedder, modelURL: String, debounce: Duration = .milliseconds(150)) {
-        self.init(service: MemoryService(backend: backend, embedder: embedder), modelURL: modelURL, debounce: debounce)
-    }
 
     /// A desk over an existing service (the control plane shares one with its crews, so the
     /// screen sees what they remember at once).
@@ -62,13 +59,12 @@ actor MemoryDesk {
         case .update(let id, let text):
             return [.updated(try await service.update(id, text: text, cause: "user edit"))]
         case .delete(let id):
-            guard let item = try await service.get(id) else { throw MemoryError.notFound(id: id) }
-            try await service.delete(id, cause: "user delete")
-            deleted.append(item)
-            return [.deleted(item)]
+            let gone = try await service.deleteForUndo(id, cause: "user delete")
+            deleted.append(gone)
+            return [.deleted(gone.item)]
         case .undoDelete:
-            guard let item = deleted.last else { throw DeskError(description: "nothing to undo") }
-            let restored = try await service.restore(item, cause: "restored (undo of delete)")
+            guard let last = deleted.last else { throw DeskError(description: "nothing to undo") }
+            let restored = try await service.restore(last, cause: "restored (undo of delete)")
             deleted.removeLast()
             return [.restored(restored)]
         case .findDuplicates(let scope):
@@ -82,12 +78,12 @@ actor MemoryDesk {
     /// One line for the screen; a model that does not answer is named, with how to start it.
     func message(for error: any Error, _ request: MemoryRequest) -> String {
         if let e = error as? ModelError, e.kind == .unreachable || e.kind == .timeout {
-            let what: String = switch request {
-            case .search: "search"
-            case .update: "saving an edit"
-            case .undoDelete: "undo"
-            default: "this"
-            }
+            let what: String =
+                switch request {
+                case .search: "search"
+                case .update: "saving an edit"
+                    default: "this"
+                }
             return "\(what) needs embeddings from the model server at \(e.url), which does not answer. "
                 + "Start it with: sparkplug model serve --detach (listing, history and delete work without it)"
         }

@@ -31,9 +31,8 @@ extension MemoryService {
     public func nearDuplicates(in scope: MemoryScope, threshold: Float = 0.92) async throws -> [MemoryDuplicate] {
         let items = try await backend.items(in: scope)
         guard items.count > 1 else { return [] }
-        let ids = Set(items.map(\.id))
         var vectors: [String: [Float]] = [:]
-        for (id, vector) in try await backend.vectors() where ids.contains(id) {
+        for (id, vector) in try await backend.vectors(ids: items.map(\.id)) {
             let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
             vectors[id] = norm > 0 ? vector.map { $0 / norm } : vector
         }
@@ -55,35 +54,31 @@ extension MemoryService {
         return pairs.sorted { $0.score != $1.score ? $0.score > $1.score : ($0.first.id, $0.second.id) < ($1.first.id, $1.second.id) }
     }
 
-    /// Brings back a deleted memory with its id, text, scope, metadata, flags and creation
-    /// time, embedded anew. Its history gains an UPDATE whose cause says it was restored.
-    /// Fails (and leaves the memory deleted) when the embedder cannot be reached.
+    /// Deletes a memory like `delete`, and returns it with its stored vector so that
+    /// `restore` can bring it back exactly (the screen's undo).
+    public func deleteForUndo(_ id: String, cause: String = "user delete") async throws -> DeletedMemory {
+        guard let item = try await backend.item(id: id) else { throw MemoryError.notFound(id: id) }
+        let vector = try await backend.vectors(ids: [id]).first?.vector ?? []
+        try await delete(id, cause: cause)
+        return DeletedMemory(item: item, vector: vector)
+    }
+
+    /// Brings back a memory deleted with `deleteForUndo`: the same id, text, scope, metadata,
+    /// flags and times, with the vector it had (so no model call is needed). Its history gains
+    /// an ADD whose cause says it was restored; the similarity index picks it up on the next
+    /// operation, as it does any write to the store.
     @discardableResult
-    public func restore(_ item: MemoryItem, cause: String = "restored (undo of delete)") async throws -> MemoryItem {
-        guard try await backend.item(id: item.id) == nil else {
-            throw MemoryScreenError.alreadyExists(id: item.id)
+    public func restore(_ deleted: DeletedMemory, cause: String = "restored (undo of delete)") async throws -> MemoryItem {
+        let item = deleted.item
+        guard try await backend.item(id: item.id) == nil else { throw MemoryScreenError.alreadyExists(id: item.id) }
+        guard !deleted.vector.isEmpty else { throw MemoryScreenError.noVector(id: item.id) }
+        if let signature = try await backend.embeddingSignature(), signature.dimension != deleted.vector.count {
+            throw MemoryError.dimensionMismatch(expected: signature.dimension, actual: deleted.vector.count)
         }
-        // The similarity index loads from the backend on the first operation: make that
-        // happen now (an update of an absent id loads, then fails), so the placeholder row
-        // written below never reaches the index.
-        _ = try? await update(item.id, text: item.text.isEmpty ? "-" : item.text)
-        // `update` re-embeds and re-indexes an existing row: write the row back first, then
-        // let `update` replace its empty vector with a fresh embedding.
-        try await backend.save(item, vector: [])
-        let restored: MemoryItem
-        do {
-            restored = try await update(item.id, text: item.text, metadata: item.metadata, cause: cause)
-        } catch {
-            try? await backend.remove(id: item.id)
-            throw error
-        }
-        // `update` clears the flag that asks for review; a restored memory keeps its flags.
-        guard restored.flags != item.flags else { return restored }
-        let vector = try await backend.vectors().first { $0.id == item.id }?.vector ?? []
-        var flagged = restored
-        flagged.flags = item.flags
-        try await backend.save(flagged, vector: vector)
-        return flagged
+        try await backend.save(item, vector: deleted.vector)
+        try await backend.appendHistory(
+            MemoryHistoryEntry(memoryID: item.id, event: .add, oldValue: nil, newValue: item.text, time: Date(), cause: cause))
+        return item
     }
 
     /// Merges a near-duplicate into another: `drop` is deleted with the cause
@@ -102,17 +97,31 @@ extension MemoryService {
     }
 }
 
+/// A memory as it was just before `deleteForUndo` removed it.
+public struct DeletedMemory: Sendable, Hashable {
+    public var item: MemoryItem
+    /// The embedding it was stored with.
+    public var vector: [Float]
+    public init(item: MemoryItem, vector: [Float]) {
+        self.item = item
+        self.vector = vector
+    }
+}
+
 /// Errors of the Memory screen's operations.
 public enum MemoryScreenError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A memory with this id exists, so it cannot be restored.
     case alreadyExists(id: String)
     /// A memory cannot be merged into itself.
     case mergeWithItself(id: String)
+    /// A deleted memory came without its vector, so it cannot be put back as it was.
+    case noVector(id: String)
 
     public var description: String {
         switch self {
         case .alreadyExists(let id): return "memory \(id) exists already; nothing to restore"
         case .mergeWithItself(let id): return "memory \(id) cannot be merged into itself"
+        case .noVector(let id): return "memory \(id) has no stored vector to restore; add its text again"
         }
     }
 }

@@ -35,6 +35,7 @@ public enum KeyMap {
         ("Memory (F3)", [
             KeyBinding(keys: "/  Esc", action: "search live by meaning, clear the search"),
             KeyBinding(keys: "Tab  ← →", action: "groups or memories"),
+            KeyBinding(keys: "↑ ↓  PgUp PgDn", action: "select a group or memory; scroll an open memory"),
             KeyBinding(keys: "Enter", action: "open a memory: text, scope, flags, history"),
             KeyBinding(keys: "e  d  u", action: "edit, delete (asks first), undo the last delete"),
             KeyBinding(keys: "c  m", action: "find near-duplicates in the group, merge a pair"),

@@ -65,6 +65,7 @@ extension AppState {
             return handleMouse(m)
         case .paste(let text):
             if palette != nil { palette?.insert(text.replacingOccurrences(of: "\n", with: " ")) }
+            else if screen == .memory { return pasteIntoMemory(text) }
             return []
         case .focusGained, .focusLost:
             return []

@@ -34,6 +34,7 @@ extension AppState {
             memory.listTable.selected = 0
             memory.clampList()
         case .opened(let id, let item, let history):
+            if memory.detail?.id != id { memory.detailScroll = 0 }
             memory.detail = MemoryDetail(id: id, item: item, history: history)
         case .updated(let item):
             status = "memory \(Self.shortID(item.id)) updated"
@@ -54,7 +55,9 @@ extension AppState {
             memory.pane = .list
             memory.listTable.selected = 0
             memory.clampList()
-            status = pairs.isEmpty ? "no near-duplicates in \(Self.describe(scope))"
+            status =
+                pairs.isEmpty
+                ? "no near-duplicates in \(Self.describe(scope))"
                 : "\(pairs.count) near-duplicate pair\(pairs.count == 1 ? "" : "s"): m merges the selected pair, Esc closes"
         case .merged(let kept, let dropped):
             memory.duplicates = memory.duplicates?.filter { $0.first.id != dropped && $0.second.id != dropped }
@@ -157,6 +160,20 @@ extension AppState {
         return [.memory(.search(query: memory.query, scope: memoryScope))]
     }
 
+    /// Pasted text goes into the edit field or the search box (which then searches).
+    mutating func pasteIntoMemory(_ text: String) -> [Effect] {
+        let line = text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+        if memory.edit != nil {
+            memory.edit?.insert(line)
+            return []
+        }
+        guard memory.searchFocused else { return [] }
+        memory.search.insert(line)
+        memory.duplicates = nil
+        memory.detail = nil
+        return memory.query.isEmpty ? [] : [.memory(.search(query: memory.query, scope: memoryScope))]
+    }
+
     /// Line editing shared by the search box and the edit field.
     static func edit(_ input: inout TextInputState, _ key: KeyEvent) {
         let ctrl = key.modifiers.contains(.ctrl)
@@ -172,13 +189,25 @@ extension AppState {
         case .char("e") where ctrl: input.end()
         case .char("w") where ctrl: input.deleteWordBackward()
         case .char("u") where ctrl: input.clear()
-        case .char(let c) where !ctrl: input.insert(String(c))
+        case .char(let c) where !ctrl && !key.modifiers.contains(.alt): input.insert(String(c))
         default: break
         }
     }
 
     /// Keys of the Memory screen when no field has them.
     mutating func handleMemoryKey(_ key: KeyEvent) -> [Effect] {
+        if memory.detail != nil {
+            // The detail scrolls; the renderer keeps the scroll inside the text.
+            switch key.code {
+            case .up, .char("k"): memory.detailScroll = max(0, memory.detailScroll - 1); return []
+            case .down, .char("j"): memory.detailScroll += 1; return []
+            case .pageUp: memory.detailScroll = max(0, memory.detailScroll - 10); return []
+            case .pageDown: memory.detailScroll += 10; return []
+            case .home, .char("g"): memory.detailScroll = 0; return []
+            case .end, .char("G"): memory.detailScroll = 1_000_000; return []
+            default: break
+            }
+        }
         switch key.code {
         case .char("/"):
             memory.searchFocused = true
@@ -202,10 +231,15 @@ extension AppState {
             guard let item = memory.selectedItem else { return [] }
             return [.memory(.open(id: item.id))]
         case .esc:
-            if memory.detail != nil { memory.detail = nil }
-            else if memory.duplicates != nil { memory.duplicates = nil; memory.clampList() }
-            else if !memory.query.isEmpty { memory.search.clear(); memory.hits = nil; memory.clampList() }
-            else if memory.pane == .list { memory.pane = .groups }
+            if memory.detail != nil {
+                memory.detail = nil
+            } else if memory.duplicates != nil {
+                memory.duplicates = nil; memory.clampList()
+            } else if !memory.query.isEmpty {
+                memory.search.clear(); memory.hits = nil; memory.clampList()
+            } else if memory.pane == .list {
+                memory.pane = .groups
+            }
         case .char("e"):
             guard let item = memory.target else { status = "no memory selected"; return [] }
             memory.edit = TextInputState(value: item.text)
@@ -272,9 +306,13 @@ extension AppState {
             }
         case .scrollUp, .scrollDown:
             let down = m.kind == .scrollDown
-            if l.groups.contains(x: m.x, y: m.y) { memory.pane = .groups }
-            else if l.list.contains(x: m.x, y: m.y) { memory.pane = .list }
-            else { return [] }
+            if l.groups.contains(x: m.x, y: m.y) {
+                memory.pane = .groups
+            } else if l.list.contains(x: m.x, y: m.y) {
+                memory.pane = .list
+            } else {
+                return []
+            }
             return moveMemorySelection { down ? $0.next(rowCount: $1) : $0.previous(rowCount: $1) }
         default: break
         }

@@ -76,6 +76,8 @@ public struct MemoryScreenState: Sendable {
     /// Near-duplicate pairs after a clean-up; shown instead of the list until Esc.
     public var duplicates: [MemoryDuplicate]?
     public var detail: MemoryDetail?
+    /// Lines the detail is scrolled down (a long history).
+    public var detailScroll = 0
     /// The edit field, open on the memory with `editingID`.
     public var edit: TextInputState?
     public var editingID: String?

@@ -61,8 +61,10 @@ public enum MemoryView {
             bottomTitle: Line(m.searchFocused ? " live by meaning · Enter to the list · Esc clears " : "", style: t.dim),
             bottomTitleAlignment: .right, borderType: .rounded, borderStyle: m.searchFocused ? t.borderFocused : t.border)
         var search = m.search
-        buffer.render(TextInput(placeholder: "press / to search memories by meaning", style: t.text, placeholderStyle: t.dim,
-                                block: searchBlock), in: l.search, state: &search)
+        buffer.render(
+            TextInput(
+                placeholder: "press / to search memories by meaning", style: t.text, placeholderStyle: t.dim,
+                block: searchBlock), in: l.search, state: &search)
         if m.searchFocused, let p = search.cursorPosition { cursor = CursorPosition(x: p.x, y: p.y) }
         state.memory.search = search
 
@@ -82,18 +84,20 @@ public enum MemoryView {
         }
 
         if let detail = m.detail {
-            self.detail(detail, state: state, area: l.list, buffer: &buffer)
+            self.detail(detail, state: &state, area: l.list, buffer: &buffer)
         } else {
             list(&state, area: l.list, buffer: &buffer)
         }
 
         if let box = l.edit, var input = state.memory.edit {
             let id = AppState.shortID(state.memory.editingID ?? "")
-            let block = Block(title: Line(" Edit memory \(id) ", style: t.title.fg(t.accent)),
-                              bottomTitle: Line(" Enter saves · Esc cancels ", style: t.dim), bottomTitleAlignment: .right,
-                              borderType: .rounded, borderStyle: t.borderFocused)
-            buffer.render(TextInput(placeholder: "the memory's text", style: t.text, placeholderStyle: t.dim, block: block),
-                          in: box, state: &input)
+            let block = Block(
+                title: Line(" Edit memory \(id) ", style: t.title.fg(t.accent)),
+                bottomTitle: Line(" Enter saves · Esc cancels ", style: t.dim), bottomTitleAlignment: .right,
+                borderType: .rounded, borderStyle: t.borderFocused)
+            buffer.render(
+                TextInput(placeholder: "the memory's text", style: t.text, placeholderStyle: t.dim, block: block),
+                in: box, state: &input)
             state.memory.edit = input
             if let p = input.cursorPosition { cursor = CursorPosition(x: p.x, y: p.y) }
         }
@@ -143,8 +147,10 @@ public enum MemoryView {
                     Column(Line("MEMORY", style: t.title), width: .fill(1)),
                 ],
                 rows: hits.map {
-                    Row([Line(Format.fixed(Double($0.score), decimals: 2), style: t.text.fg(t.accent)),
-                         Line(AppState.shortID($0.item.id), style: t.dim), memoryText($0.item, t)])
+                    Row([
+                        Line(Format.fixed(Double($0.score), decimals: 2), style: t.text.fg(t.accent)),
+                        Line(AppState.shortID($0.item.id), style: t.dim), memoryText($0.item, t),
+                    ])
                 },
                 headerStyle: t.title, columnSpacing: 1, highlightStyle: highlight, highlightSymbol: "▶ ")
         case .duplicates(let pairs):
@@ -155,8 +161,10 @@ public enum MemoryView {
                     Column(Line("MERGE AWAY", style: t.title), width: .fill(1)),
                 ],
                 rows: pairs.map {
-                    Row([Line($0.sameText ? "same" : Format.fixed(Double($0.score), decimals: 2), style: t.text.fg(t.accent)),
-                         memoryText($0.keep, t), Line($0.drop.text, style: t.dim)])
+                    Row([
+                        Line($0.sameText ? "same" : Format.fixed(Double($0.score), decimals: 2), style: t.text.fg(t.accent)),
+                        memoryText($0.keep, t), Line($0.drop.text, style: t.dim),
+                    ])
                 },
                 headerStyle: t.title, columnSpacing: 1, highlightStyle: highlight, highlightSymbol: "▶ ")
         }
@@ -182,8 +190,9 @@ public enum MemoryView {
             hint = " m merges (keeps the longer) · Esc closes "
         }
         if m.lastDeleted != nil { hint = " u undoes the delete ·" + hint }
-        let block = Block(title: Line(title), bottomTitle: confirmLine(m, t) ?? Line(hint, style: t.dim), bottomTitleAlignment: .right,
-                          borderType: .rounded, borderStyle: m.pane == .list && !m.searchFocused ? t.borderFocused : t.border)
+        let block = Block(
+            title: Line(title), bottomTitle: confirmLine(m, t) ?? Line(hint, style: t.dim), bottomTitleAlignment: .right,
+            borderType: .rounded, borderStyle: m.pane == .list && !m.searchFocused ? t.borderFocused : t.border)
         buffer.render(block, in: area)
         let inner = block.inner(area)
         guard !inner.isEmpty else { return }
@@ -225,7 +234,8 @@ public enum MemoryView {
         var tm = tm()
         var secs = time_t(date.timeIntervalSince1970)
         localtime_r(&secs, &tm)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
+        return String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
     }
 
     /// A history cause as shown: run and memory ids are cut to 8 characters
@@ -250,8 +260,11 @@ public enum MemoryView {
         }
         if let item = d.item {
             for (i, text) in item.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                lines.append(Line([Span(i == 0 ? padded("text", 9) : String(repeating: " ", count: 9), style: t.dim),
-                                   Span(String(text), style: t.text.bold)]))
+                lines.append(
+                    Line([
+                        Span(i == 0 ? padded("text", 9) : String(repeating: " ", count: 9), style: t.dim),
+                        Span(String(text), style: t.text.bold),
+                    ]))
             }
             field("scope", AppState.describe(item.scope))
             field("flags", flags(item.flags), item.flags.contains(.inferenceFailed) ? t.text.fg(t.warn).bold : nil)
@@ -265,33 +278,37 @@ public enum MemoryView {
         lines.append(Line(""))
         lines.append(Line("History", style: t.title.fg(t.accent)))
         for e in d.history {
-            let change: String = switch (e.oldValue, e.newValue) {
-            case let (old?, new?): old == new ? new : "\(old) → \(new)"
-            case let (nil, new?): "+ \(new)"
-            case let (old?, nil): "− \(old)"
-            case (nil, nil): ""
-            }
-            let eventStyle: Style = switch e.event {
-            case .add: t.text.fg(t.ok).bold
-            case .update: t.text.fg(t.accent).bold
-            case .delete: t.text.fg(t.critical).bold
-            case .none: t.dim
-            }
-            lines.append(Line([
-                Span(time(e.time) + "  ", style: t.dim), Span(padded(e.event.rawValue, 7), style: eventStyle),
-                Span(cause(e.cause), style: t.text.fg(t.series2)),
-            ]))
+            let change: String =
+                switch (e.oldValue, e.newValue) {
+                case let (old?, new?): old == new ? new : "\(old) → \(new)"
+                case let (nil, new?): "+ \(new)"
+                case let (old?, nil): "− \(old)"
+                case (nil, nil): ""
+                }
+            let eventStyle: Style =
+                switch e.event {
+                case .add: t.text.fg(t.ok).bold
+                case .update: t.text.fg(t.accent).bold
+                case .delete: t.text.fg(t.critical).bold
+                case .none: t.dim
+                }
+            lines.append(
+                Line([
+                    Span(time(e.time) + "  ", style: t.dim), Span(padded(e.event.rawValue, 7), style: eventStyle),
+                    Span(cause(e.cause), style: t.text.fg(t.series2)),
+                ]))
             if !change.isEmpty { lines.append(Line([Span("    "), Span(change, style: t.text)])) }
         }
         if d.history.isEmpty { lines.append(Line("no history", style: t.dim)) }
         return lines
     }
 
-    static func detail(_ d: MemoryDetail, state: AppState, area: Rect, buffer: inout Buffer) {
+    static func detail(_ d: MemoryDetail, state: inout AppState, area: Rect, buffer: inout Buffer) {
         let t = state.theme
         let block = Block(
             title: Line([Span(" Memory ", style: t.title.fg(t.accent)), Span(d.id + " ", style: t.text)]),
-            bottomTitle: confirmLine(state.memory, t) ?? Line(" e edits · d deletes · Esc closes ", style: t.dim), bottomTitleAlignment: .right,
+            bottomTitle: confirmLine(state.memory, t) ?? Line(" e edits · d deletes · Esc closes ", style: t.dim),
+            bottomTitleAlignment: .right,
             borderType: .rounded, borderStyle: t.borderFocused)
         buffer.render(block, in: area)
         let inner = block.inner(area)
@@ -302,6 +319,16 @@ public enum MemoryView {
             buffer.render(error, in: Rect(x: inner.x, y: y, width: inner.width, height: h))
             y += h
         }
-        buffer.render(Paragraph(detailLines(d, theme: t), wrap: .word), in: Rect(x: inner.x, y: y, width: inner.width, height: max(0, inner.bottom - y)))
+        let text = Rect(x: inner.x, y: y, width: inner.width, height: max(0, inner.bottom - y))
+        let lines = detailLines(d, theme: t)
+        let total = Paragraph(lines, wrap: .word).lineCount(width: text.width)
+        let scroll = min(state.memory.detailScroll, max(0, total - text.height))
+        state.memory.detailScroll = scroll
+        buffer.render(Paragraph(lines, wrap: .word, scroll: scroll), in: text)
+        if total > text.height, text.height > 0, state.memory.confirmingDelete == nil {
+            // Where the reader is, at the left of the bottom border (the hints are at its right).
+            let more = scroll + text.height < total ? " ↓ more " : " ↑ Home: top "
+            buffer.setString(x: area.x + 1, y: area.bottom - 1, more, style: t.dim, maxWidth: max(0, area.width - 2))
+        }
     }
 }
