@@ -31,27 +31,25 @@ extension MemoryService {
     public func nearDuplicates(in scope: MemoryScope, threshold: Float = 0.92) async throws -> [MemoryDuplicate] {
         let items = try await backend.items(in: scope)
         guard items.count > 1 else { return [] }
-        var vectors: [String: [Float]] = [:]
-        for (id, vector) in try await backend.vectors(ids: items.map(\.id)) {
-            let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            vectors[id] = norm > 0 ? vector.map { $0 / norm } : vector
-        }
-        var pairs: [MemoryDuplicate] = []
-        for i in items.indices {
-            for j in items.indices where j > i {
-                let a = items[i], b = items[j]
-                let same = a.hash == b.hash && MemoryText.normalized(a.text) == MemoryText.normalized(b.text)
-                var score: Float = 0
-                if let va = vectors[a.id], let vb = vectors[b.id], va.count == vb.count {
-                    for k in va.indices { score += va[k] * vb[k] }
-                }
-                if same { score = max(score, 1) }
-                if same || score >= threshold {
-                    pairs.append(MemoryDuplicate(first: a, second: b, score: min(score, 1), sameText: same))
-                }
+        let position = Dictionary(items.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var found: [Pair: (score: Float, sameText: Bool)] = [:]
+        // Equal normalised text, whatever the vectors say.
+        for group in Dictionary(grouping: items, by: { MemoryText.normalized($0.text) }).values where group.count > 1 {
+            for i in group.indices {
+                for j in group.indices where j > i { found[Pair(group[i].id, group[j].id, position)] = (1, true) }
             }
         }
-        return pairs.sorted { $0.score != $1.score ? $0.score > $1.score : ($0.first.id, $0.second.id) < ($1.first.id, $1.second.id) }
+        // Each memory's nearest neighbours in the scope, through the similarity index.
+        for (id, vector) in try await backend.vectors(ids: items.map(\.id)) {
+            for match in try await neighbours(of: id, vector: vector, in: scope, k: 5) where match.score >= threshold {
+                let pair = Pair(id, match.id, position)
+                if found[pair] == nil { found[pair] = (min(match.score, 1), false) }
+            }
+        }
+        return found.map { pair, value in
+            MemoryDuplicate(first: items[pair.first], second: items[pair.second], score: value.score, sameText: value.sameText)
+        }
+        .sorted { $0.score != $1.score ? $0.score > $1.score : ($0.first.id, $0.second.id) < ($1.first.id, $1.second.id) }
     }
 
     /// Deletes a memory like `delete`, and returns it with its stored vector so that
@@ -75,9 +73,7 @@ extension MemoryService {
         if let signature = try await backend.embeddingSignature(), signature.dimension != deleted.vector.count {
             throw MemoryError.dimensionMismatch(expected: signature.dimension, actual: deleted.vector.count)
         }
-        try await backend.save(item, vector: deleted.vector)
-        try await backend.appendHistory(
-            MemoryHistoryEntry(memoryID: item.id, event: .add, oldValue: nil, newValue: item.text, time: Date(), cause: cause))
+        try await reinstate(item, vector: deleted.vector, cause: cause)
         return item
     }
 
@@ -89,10 +85,7 @@ extension MemoryService {
         guard let kept = try await backend.item(id: keep) else { throw MemoryError.notFound(id: keep) }
         guard let dropped = try await backend.item(id: drop) else { throw MemoryError.notFound(id: drop) }
         try await delete(drop, cause: "merged into \(keep)")
-        try await backend.appendHistory(
-            MemoryHistoryEntry(
-                memoryID: keep, event: .update, oldValue: dropped.text, newValue: kept.text, time: Date(),
-                cause: "merged \(drop) into it"))
+        try await note(keep, event: .update, oldValue: dropped.text, newValue: kept.text, cause: "merged \(drop) into it")
         return kept
     }
 }
@@ -123,5 +116,15 @@ public enum MemoryScreenError: Error, Sendable, Hashable, CustomStringConvertibl
         case .mergeWithItself(let id): return "memory \(id) cannot be merged into itself"
         case .noVector(let id): return "memory \(id) has no stored vector to restore; add its text again"
         }
+    }
+}
+
+/// Two memories by their places in a listing, the earlier first, so each pair counts once.
+private struct Pair: Hashable {
+    var first: Int
+    var second: Int
+    init(_ a: String, _ b: String, _ position: [String: Int]) {
+        let (i, j) = (position[a] ?? 0, position[b] ?? 0)
+        (first, second) = i < j ? (i, j) : (j, i)
     }
 }

@@ -736,6 +736,36 @@ public actor MemoryService {
         return vectors
     }
 
+    /// Writes back a memory with the vector it had (the undo of a delete) and records
+    /// `cause` as an ADD in its history; the index and scope index learn it at once.
+    func reinstate(_ item: MemoryItem, vector: [Float], cause: String) async throws {
+        try await ensureLoaded()
+        if let dimension, vector.count != dimension {
+            throw MemoryError.dimensionMismatch(expected: dimension, actual: vector.count)
+        }
+        try await recordSignature(dimension: vector.count)
+        indexDirty = true
+        try await vectorSearch.add(id: item.id, vector: vector)
+        try await backend.save(item, vector: vector)
+        scopes.insert(item)
+        try await appendOwnHistory(
+            MemoryHistoryEntry(memoryID: item.id, event: .add, oldValue: nil, newValue: item.text, time: clock.now, cause: cause))
+    }
+
+    /// Records a history entry that changes no text or vector (a merge noted on the kept memory).
+    func note(_ memoryID: String, event: MemoryEvent, oldValue: String?, newValue: String?, cause: String) async throws {
+        try await appendOwnHistory(
+            MemoryHistoryEntry(memoryID: memoryID, event: event, oldValue: oldValue, newValue: newValue, time: clock.now, cause: cause))
+    }
+
+    /// The `k` nearest memories of `scope` to a stored memory's vector (itself excluded).
+    func neighbours(of id: String, vector: [Float], in scope: MemoryScope, k: Int) async throws -> [VectorMatch] {
+        try await ensureLoaded()
+        let allowed = scopes.ids(in: scope).subtracting([id])
+        guard !allowed.isEmpty else { return [] }
+        return try await vectorSearch.search(vector, k: k, allowed: allowed)
+    }
+
     /// Appends a history entry of this service's own change, counted so that it is not
     /// taken for another process's change.
     private func appendOwnHistory(_ entry: MemoryHistoryEntry) async throws {
