@@ -289,11 +289,13 @@ struct HNSWIndexTests {
         #expect(got.map(\.id) == (try exact.search(query, k: 5, filter: accept)).map(\.id))
     }
 
+    // 1,300 vectors: past `HNSWGraph.parallelFrom`, so batches are linked on several threads too.
     @Test("the same seed and adds build the same graph")
     func deterministic() throws {
-        let vectors = randomVectors(300, dimension: 10, seed: 14)
+        let vectors = randomVectors(1300, dimension: 10, seed: 14)
         func build() throws -> [UInt8] {
-            let index = try HNSWIndex(dimension: 10, parameters: HNSWParameters(seed: 99), backgroundIndexing: false, batchSize: 7)
+            let index = try HNSWIndex(
+                dimension: 10, parameters: HNSWParameters(m: 8, efConstruction: 32, seed: 99), backgroundIndexing: false, batchSize: 37)
             try index.add(items(vectors))
             index.catchUp()
             return index.serialized()

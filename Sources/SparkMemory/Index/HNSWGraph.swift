@@ -57,6 +57,8 @@ struct HNSWGraph {
 
     /// Generation-stamped visited marks, one per slot (a reference, so searches need no copy).
     var visited = VisitedSet()
+    /// Visited sets of the extra threads that search for neighbours while linking a batch.
+    var scratch: [VisitedSet] = []
 
     init(dimension: Int, metric: VectorMetric, parameters: HNSWParameters) {
         self.dimension = dimension
@@ -102,19 +104,119 @@ struct HNSWGraph {
 
     /// Links up to `limit` tail slots into the graph, oldest first; returns how many.
     mutating func indexPending(limit: Int) -> Int {
+        var batch: [Int32] = []
         var done = 0
         while done < limit, pendingHead < pending.count {
             let slot = pending[pendingHead]
             pendingHead += 1
             done += 1
             // A vector removed before it was linked never needs to route searches.
-            if !deleted[Int(slot)] { insertIntoGraph(slot) }
+            if !deleted[Int(slot)] { batch.append(slot) }
+        }
+        let workers = min(Self.cores, batch.count)
+        if workers < 2 || slotCount - tailCount - batch.count < Self.parallelFrom {
+            for slot in batch { insertIntoGraph(slot) }
+        } else {
+            // The neighbour searches (most of the work, and read-only) run on every core against
+            // the graph as it stands; links are then made in slot order, each new slot also
+            // considering the batch members linked before it. Deterministic: no result depends
+            // on timing.
+            let levelsOf = batch.map { level(for: $0) }
+            while scratch.count < workers - 1 { scratch.append(VisitedSet()) }
+            let found = neighbourCandidates(batch, levels: levelsOf, workers: workers)
+            for (i, slot) in batch.enumerated() {
+                link(slot, level: levelsOf[i], found: found[i], earlier: batch[..<i])
+            }
         }
         if pendingHead == pending.count {
             pending.removeAll(keepingCapacity: true)
             pendingHead = 0
         }
         return done
+    }
+
+    /// Cores used to link a batch.
+    static let cores = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
+    /// Linked slots below which batches are linked one by one (small graphs change a lot per insert).
+    static let parallelFrom = 1_000
+
+    /// For each slot of `batch`, its candidate neighbours per layer (index = layer, closest
+    /// first), searched on `workers` threads, slot i on thread i % workers.
+    private func neighbourCandidates(_ batch: [Int32], levels: [Int], workers: Int) -> [[[Candidate]]] {
+        let graph = self
+        let sets = [visited] + scratch
+        nonisolated(unsafe) let out = UnsafeMutablePointer<[[Candidate]]>.allocate(capacity: batch.count)
+        out.initialize(repeating: [], count: batch.count)
+        defer {
+            out.deinitialize(count: batch.count)
+            out.deallocate()
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var i = w
+            while i < batch.count {
+                out[i] = graph.candidates(for: batch[i], level: levels[i], visited: sets[w])
+                i += workers
+            }
+        }
+        return Array(UnsafeBufferPointer(start: out, count: batch.count))
+    }
+
+    /// Candidate neighbours of an unlinked slot on layers min(level, maxLevel)...0.
+    private func candidates(for slot: Int32, level: Int, visited: VisitedSet) -> [[Candidate]] {
+        guard entry >= 0 else { return [] }
+        let query = Array(vectors[Int(slot) * dimension ..< (Int(slot) + 1) * dimension])
+        return query.withUnsafeBufferPointer { qb in
+            let q = qb.baseAddress!
+            var ep = Candidate(
+                distance: vectors.withUnsafeBufferPointer { metric.distance(q, $0.baseAddress! + Int(entry) * dimension, dimension) },
+                slot: entry)
+            var layer = maxLevel
+            while layer > level {
+                ep = greedyClosest(to: q, from: ep, layer: layer)
+                layer -= 1
+            }
+            layer = min(level, maxLevel)
+            var result = Array(repeating: [Candidate](), count: layer + 1)
+            var entryPoints = [ep]
+            while layer >= 0 {
+                let found = searchLayer(
+                    q, entryPoints: entryPoints, ef: parameters.efConstruction, layer: layer, filter: nil,
+                    skipDeleted: false, using: visited
+                ).sortedAscending()
+                result[layer] = found
+                entryPoints = found
+                layer -= 1
+            }
+            return result
+        }
+    }
+
+    /// Links `slot` with candidates found before the batch was linked, plus the batch members
+    /// linked before it (`earlier`), which those searches could not see.
+    private mutating func link(_ slot: Int32, level: Int, found: [[Candidate]], earlier: ArraySlice<Int32>) {
+        levels[Int(slot)] = Int8(level)
+        upper[Int(slot)] = Array(repeating: [], count: level)
+        guard entry >= 0 else {
+            entry = slot
+            maxLevel = level
+            return
+        }
+        var layer = min(level, maxLevel)
+        while layer >= 0 {
+            var candidates = layer < found.count ? found[layer] : []
+            for other in earlier where Int(levels[Int(other)]) >= layer {
+                candidates.append(Candidate(distance: distance(slot, other), slot: other))
+            }
+            candidates.sort()
+            let chosen = selectNeighbors(candidates, max: parameters.m)
+            setLinks(slot, layer: layer, chosen.map(\.slot))
+            for neighbor in chosen { connect(neighbor.slot, to: slot, distance: neighbor.distance, layer: layer) }
+            layer -= 1
+        }
+        if level > maxLevel {
+            entry = slot
+            maxLevel = level
+        }
     }
 
     /// The layer a slot is drawn at: ⌊-ln(u)/ln(M)⌋ with u from a hash of (seed, slot), so the
@@ -254,8 +356,9 @@ struct HNSWGraph {
     /// beyond the two heaps.
     private func searchLayer(
         _ q: UnsafePointer<Float>, entryPoints: [Candidate], ef: Int, layer: Int,
-        filter: ((String) -> Bool)?, skipDeleted: Bool
+        filter: ((String) -> Bool)?, skipDeleted: Bool, using scratch: VisitedSet? = nil
     ) -> CandidateHeap {
+        let visited = scratch ?? self.visited
         visited.prepare(count: slotCount)
         let mark = visited.nextGeneration()
         let marks = visited.marks
@@ -406,6 +509,9 @@ final class VisitedSet: @unchecked Sendable {
         return generation
     }
 }
+
+import Dispatch
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
