@@ -72,7 +72,9 @@ let package = Package(
         // Release-build benchmarks (render, diff, bytes per frame, sampling); prints figures, never fails.
         .executableTarget(
             name: "SparkBench",
-            dependencies: ["TerminalUI", "SparkUI", "SparkCore", "SparkMonitor", "SparkEngine", "SparkTesting", "SparkStore"]
+            dependencies: [
+                "TerminalUI", "SparkUI", "SparkCore", "SparkMonitor", "SparkEngine", "SparkTesting", "SparkStore", "SparkMemory",
+            ]
         ),
 
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),

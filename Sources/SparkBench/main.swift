@@ -5,6 +5,7 @@
 //       [--sizes 200x60,160x50,80x24] [--cores 16,128] [--processes N]
 //       [--color truecolor|256|16|none] [--monitor-samples N] [--skip-monitor]
 //   .build/release/sparkplug-bench agents ...   (issue-3 agent figures; see AgentBench.swift)
+//   .build/release/sparkplug-bench vectors ...  (issue-4 vector index figures; see VectorBench.swift)
 //
 // Per geometry and core count it builds an AppState fed with `--history` synthetic samples,
 // then, for each measured iteration, appends one new sample (as a 1 s refresh does) and
@@ -266,6 +267,11 @@ case "agents":
     try await agentsMain(Array(arguments.dropFirst()))
 case "agents-memory":
     try await agentsMemoryMain(Array(arguments.dropFirst()))
+case "vectors":
+    #if DEBUG
+    print("warning: debug build; figures are only meaningful from `swift build -c release`")
+    #endif
+    try vectorsMain(Array(arguments.dropFirst()))
 default:
     await dashboardMain(arguments)
 }
