@@ -425,6 +425,16 @@ struct MemoryServiceOperationTests {
         #expect(try await third.search("bicycle", scope: ana).first?.item.text == "Owns a red bicycle")
     }
 
+    @Test func aVectorOfZerosIsRefusedWithAClearErrorAndNothingStored() async throws {
+        let (service, _, backend) = makeService()
+        // The hashing embedder gives punctuation-only text no word, hence a zero vector.
+        await #expect(throws: MemoryError.unusableEmbedding(text: "?!")) {
+            try await service.add("?!", scope: ana, infer: false)
+        }
+        #expect(try await backend.items(in: ana).isEmpty)
+        #expect(MemoryError.unusableEmbedding(text: "?!").description.contains("nothing was stored"))
+    }
+
     @Test func aReopenedServiceFindsStoredMemories() async throws {
         let (first, _, shared) = makeService()
         try await first.add("Likes green tea", scope: ana, infer: false)

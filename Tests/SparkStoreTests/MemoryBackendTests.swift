@@ -201,3 +201,44 @@ struct WordEmbedder: Embedder {
         }
     }
 }
+
+/// The HNSW-backed search saved into and restored from the SQLite store.
+@Suite struct MemoryIndexSnapshotTests {
+    static let words = ["tea", "gpu", "lyon", "bike", "vim", "rust", "swift", "jazz", "chess", "kayak", "piano", "yoga"]
+
+    func text(_ i: Int) -> String {
+        "note \(i) about \(Self.words[i % Self.words.count]) and \(Self.words[(i / Self.words.count) % Self.words.count])"
+    }
+
+    @Test func anHNSWIndexIsSavedRestoredAndRebuiltWhenDamaged() async throws {
+        let dir = try makeTemporaryDirectory()
+        let first = MemoryService(backend: try SQLiteStore(dataDir: dir), embedder: WordEmbedder(),
+                                  vectorSearch: IndexedVectorSearch(hnswThreshold: 40))
+        for i in 0..<100 { try await first.add(text(i), scope: .user("ana"), infer: false) }
+        let query = "about gpu and jazz"
+        let expected = try await first.search(query, scope: .user("ana"), options: MemorySearchOptions(topK: 5, hybrid: false))
+        #expect(try await first.saveIndex())
+
+        let store = try SQLiteStore(dataDir: dir)
+        let restoredSearch = IndexedVectorSearch(hnswThreshold: 40)
+        let second = MemoryService(backend: store, embedder: WordEmbedder(), vectorSearch: restoredSearch)
+        let again = try await second.search(query, scope: .user("ana"), options: MemorySearchOptions(topK: 5, hybrid: false))
+        #expect(again.map(\.score) == expected.map(\.score))
+        #expect(await second.indexLoad == .restored(vectors: 100, reapplied: 0, removed: 0))
+        #expect(restoredSearch.usesHNSW && restoredSearch.count == 100)
+
+        // Damaged bytes: rebuilt from the stored vectors, nothing lost.
+        var bytes = try #require(try await store.vectorIndexSnapshot())
+        bytes.data[bytes.data.count / 2] ^= 0xFF
+        try await store.saveVectorIndexSnapshot(bytes)
+        let third = MemoryService(backend: try SQLiteStore(dataDir: dir), embedder: WordEmbedder(),
+                                  vectorSearch: IndexedVectorSearch(hnswThreshold: 40))
+        let rebuilt = try await third.search(query, scope: .user("ana"), options: MemorySearchOptions(topK: 5, hybrid: false))
+        #expect(rebuilt.map(\.score) == expected.map(\.score))
+        guard case .rebuilt(100, let reason?)? = await third.indexLoad else {
+            Issue.record("expected a rebuild of 100 vectors, got \(String(describing: await third.indexLoad))")
+            return
+        }
+        #expect(reason.contains("could not be read"))
+    }
+}

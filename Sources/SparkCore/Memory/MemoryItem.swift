@@ -148,6 +148,8 @@ public enum MemoryError: Error, Sendable, Hashable, CustomStringConvertible {
     case emptyText
     /// No queued job has this number.
     case unknownJob(Int)
+    /// The embedder returned a vector that cannot be compared (all zeros, NaN or infinity).
+    case unusableEmbedding(text: String)
     /// The stored vectors were made by another embedding model than the configured one.
     case embeddingModelChanged(stored: EmbeddingSignature, configured: String)
 
@@ -169,6 +171,9 @@ public enum MemoryError: Error, Sendable, Hashable, CustomStringConvertible {
             return "a memory's text may not be empty"
         case .unknownJob(let id):
             return "no queued memory job #\(id)"
+        case .unusableEmbedding(let text):
+            return "the embedding model returned a vector of zeros, NaN or infinity for \"\(text.prefix(60))\"; "
+                + "it cannot be compared with others, so nothing was stored. Check the embedding model"
         case .embeddingModelChanged(let stored, let configured):
             return "the memories were embedded with '\(stored.model)' (\(stored.dimension) dimensions) but the "
                 + "configured embedding model is '\(configured)'; their vectors are not comparable. Re-embed every "

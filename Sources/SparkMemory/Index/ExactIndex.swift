@@ -66,6 +66,9 @@ public final class ExactIndex: VectorIndex {
         }
     }
 
+    /// Every live id.
+    public func liveIDs() -> Set<String> { state.withLock { Set($0.slotOf.keys) } }
+
     public func contains(id: String) -> Bool {
         state.withLock { $0.slotOf[id] != nil }
     }

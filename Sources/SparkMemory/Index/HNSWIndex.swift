@@ -108,6 +108,11 @@ public final class HNSWIndex: VectorIndex {
         graph.withLock { g in g.slotOf[id] != nil || inbox.withLock { $0.position[id] != nil } }
     }
 
+    /// Every live id, linked or not.
+    public func liveIDs() -> Set<String> {
+        graph.withLock { g in Set(g.slotOf.keys).union(inbox.withLock { $0.position.keys }) }
+    }
+
     public func search(_ query: [Float], k: Int, filter: ((String) -> Bool)? = nil) throws -> [VectorMatch] {
         try search(query, k: k, ef: parameters.efSearch, filter: filter)
     }

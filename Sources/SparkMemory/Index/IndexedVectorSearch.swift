@@ -175,3 +175,22 @@ public final class IndexedVectorSearch: MemoryVectorSearch {
         state.withLock { $0.backing = backing }
     }
 }
+
+/// Saved with the memory store by `MemoryService.saveIndex()`: worth it once the HNSW graph
+/// is in use (below the threshold the exact index is rebuilt faster than read back).
+extension IndexedVectorSearch: PersistableVectorSearch {
+    public var prefersSnapshot: Bool { usesHNSW }
+
+    public func restore(from data: Data) throws {
+        let restored = try IndexedVectorSearch(restoring: data, parameters: parameters)
+        state.withLock { $0 = restored.state.withLock { $0 } }
+    }
+
+    public func ids() -> Set<String> {
+        switch state.withLock({ $0.backing }) {
+        case .empty: []
+        case .exact(let index): index.liveIDs()
+        case .hnsw(let index): index.liveIDs()
+        }
+    }
+}

@@ -133,7 +133,7 @@ public actor MemoryService {
     /// A service over `backend`; with `model` nil every add stores its text as given.
     public init(
         backend: any MemoryBackend = InMemoryMemoryBackend(), embedder: any Embedder, model: (any ChatModel)? = nil,
-        vectorSearch: any MemoryVectorSearch = BruteForceVectorSearch(), clock: any SparkClock = SystemClock(),
+        vectorSearch: any MemoryVectorSearch = IndexedVectorSearch(), clock: any SparkClock = SystemClock(),
         configuration: Configuration = Configuration()
     ) {
         self.backend = backend
@@ -727,9 +727,12 @@ public actor MemoryService {
         guard vectors.count == texts.count else {
             throw MemoryError.embeddingCount(expected: texts.count, actual: vectors.count)
         }
-        for vector in vectors {
+        for (text, vector) in zip(texts, vectors) {
             if let dimension, vector.count != dimension {
                 throw MemoryError.dimensionMismatch(expected: dimension, actual: vector.count)
+            }
+            if !vector.contains(where: { $0 != 0 }) || vector.contains(where: { !$0.isFinite }) {
+                throw MemoryError.unusableEmbedding(text: text)
             }
             dimension = vector.count
         }
