@@ -72,3 +72,49 @@ func decisionsReply(_ entries: [(String, String, String)]) -> ScriptedReply {
 }
 
 let ana = MemoryScope.user("ana")
+
+/// Exact cosine similarity over every vector, written the plain way: the reference the
+/// indexes are checked against.
+actor BruteForceVectorSearch: MemoryVectorSearch {
+    private var vectors: [String: [Float]] = [:]
+    private(set) var dimension: Int?
+
+    /// An empty index; `dimension` fixes the vector length up front when given.
+    init(dimension: Int? = nil) { self.dimension = dimension }
+
+    func add(id: String, vector: [Float]) throws {
+        try check(vector)
+        dimension = vector.count
+        vectors[id] = Self.normalized(vector)
+    }
+
+    func remove(id: String) { vectors[id] = nil }
+
+    func removeAll() { vectors = [:] }
+
+    func search(_ query: [Float], k: Int, allowed: Set<String>?) throws -> [VectorMatch] {
+        try check(query)
+        guard k > 0 else { return [] }
+        let q = Self.normalized(query)
+        var matches: [VectorMatch] = []
+        for (id, v) in vectors where allowed?.contains(id) ?? true {
+            var dot: Float = 0
+            for i in 0..<q.count { dot += q[i] * v[i] }
+            matches.append(VectorMatch(id: id, score: dot))
+        }
+        matches.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
+        return Array(matches.prefix(k))
+    }
+
+    private func check(_ vector: [Float]) throws {
+        if let dimension, vector.count != dimension {
+            throw MemoryError.dimensionMismatch(expected: dimension, actual: vector.count)
+        }
+    }
+
+    /// The vector scaled to length 1 (a zero vector stays zero and scores 0 against all).
+    static func normalized(_ v: [Float]) -> [Float] {
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? v.map { $0 / norm } : v
+    }
+}

@@ -5,8 +5,8 @@ import Synchronization
 /// The memory service's vector search on the indexes of `SparkMemory/Index`: an `ExactIndex`
 /// while the collection is small, an `HNSWIndex` once it reaches `hnswThreshold` vectors
 /// (the move happens inside the `add` that crosses it, and is cheap: HNSW appends to its
-/// exactly-searched tail and links in the background). Cosine similarity throughout, so scores
-/// match `BruteForceVectorSearch`.
+/// exactly-searched tail and links in the background). Cosine similarity throughout: the
+/// same scores whichever index answers.
 ///
 /// The dimension is fixed by the first vector (or up front), survives `removeAll`, and a vector
 /// of another length throws `MemoryError.dimensionMismatch`. A zero vector cannot be added

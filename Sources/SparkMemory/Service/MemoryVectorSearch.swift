@@ -11,8 +11,7 @@ public struct VectorMatch: Sendable, Hashable {
     }
 }
 
-/// The similarity search the memory service needs. The exact and HNSW indexes of
-/// `SparkMemory/Index` take this place in production; `BruteForceVectorSearch` is the default.
+/// The similarity search the memory service needs. `IndexedVectorSearch` (exact, then HNSW) is the default.
 public protocol MemoryVectorSearch: Sendable {
     /// The vector length, fixed by the first vector added; nil while empty.
     var dimension: Int? { get async }
@@ -38,49 +37,4 @@ public protocol PersistableVectorSearch: MemoryVectorSearch {
     func restore(from data: Data) async throws
     /// The ids it holds.
     func ids() async -> Set<String>
-}
-
-/// Exact cosine similarity over every vector: simple, and right for small collections.
-public actor BruteForceVectorSearch: MemoryVectorSearch {
-    private var vectors: [String: [Float]] = [:]
-    public private(set) var dimension: Int?
-
-    /// An empty index; `dimension` fixes the vector length up front when given.
-    public init(dimension: Int? = nil) { self.dimension = dimension }
-
-    public func add(id: String, vector: [Float]) throws {
-        try check(vector)
-        dimension = vector.count
-        vectors[id] = Self.normalized(vector)
-    }
-
-    public func remove(id: String) { vectors[id] = nil }
-
-    public func removeAll() { vectors = [:] }
-
-    public func search(_ query: [Float], k: Int, allowed: Set<String>?) throws -> [VectorMatch] {
-        try check(query)
-        guard k > 0 else { return [] }
-        let q = Self.normalized(query)
-        var matches: [VectorMatch] = []
-        for (id, v) in vectors where allowed?.contains(id) ?? true {
-            var dot: Float = 0
-            for i in 0..<q.count { dot += q[i] * v[i] }
-            matches.append(VectorMatch(id: id, score: dot))
-        }
-        matches.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
-        return Array(matches.prefix(k))
-    }
-
-    private func check(_ vector: [Float]) throws {
-        if let dimension, vector.count != dimension {
-            throw MemoryError.dimensionMismatch(expected: dimension, actual: vector.count)
-        }
-    }
-
-    /// The vector scaled to length 1 (a zero vector stays zero and scores 0 against all).
-    static func normalized(_ v: [Float]) -> [Float] {
-        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return norm > 0 ? v.map { $0 / norm } : v
-    }
 }
