@@ -327,3 +327,16 @@ import Testing
         #expect(message == "memory is not available in this session")
     }
 }
+
+@Suite struct MemoryScreenRefreshTests {
+    @Test func everyThirdSampleOnTheScreenRefreshesTheGroups() {
+        var state = AppFixtures.state(width: 100, height: 30)
+        var effects: [Effect] = []
+        for i in 0..<3 { effects += state.reduce(.sampled(AppFixtures.sample(at: Double(100 + i)))) }
+        #expect(!effects.contains(.memory(.refreshGroups)), "not while another screen is shown")
+        _ = state.reduce(.input(.key(KeyEvent(.f(3)))))
+        effects = []
+        for i in 0..<3 { effects += state.reduce(.sampled(AppFixtures.sample(at: Double(200 + i)))) }
+        #expect(effects.filter { $0 == .memory(.refreshGroups) }.count == 1)
+    }
+}

@@ -8,6 +8,10 @@ extension AppState {
         switch action {
         case .sampled(let s):
             record(s)
+            if screen == .memory {
+                memory.samplesShown += 1
+                if memory.samplesShown % 3 == 0 { return [.memory(.refreshGroups)] }
+            }
             return []
         case .resize(let w, let h):
             width = w

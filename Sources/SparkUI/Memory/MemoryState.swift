@@ -73,6 +73,9 @@ public struct MemoryScreenState: Sendable {
     /// The search box; `searchFocused` routes typing into it.
     public var search = TextInputState()
     public var searchFocused = false
+    /// Samples seen while the screen is shown; every third refreshes the groups and list, so
+    /// memories other processes (the CLI, crews) write appear without a key press.
+    public var samplesShown = 0
     /// Near-duplicate pairs after a clean-up; shown instead of the list until Esc.
     public var duplicates: [MemoryDuplicate]?
     public var detail: MemoryDetail?
