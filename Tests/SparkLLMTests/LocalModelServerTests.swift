@@ -66,22 +66,30 @@ import Testing
 
     @Test func stopSendsSIGTERMAndRemovesThePidFile() async throws {
         let server = LocalModelServer(dataDir: try Self.dataDir(), port: 1)
-        let child = try ChildProcess.spawn("sleep", ["30"])
+        // Long enough that only `stop` can end it, however slow a loaded machine is.
+        let child = try ChildProcess.spawn("sleep", ["600"])
         try server.writePidFile(ServerPidFile(pid: child.pid, port: 1, started: Date()))
         let status = await server.status()
         #expect(status.state == .starting, "alive, but nothing answers /health on port 1")
         #expect(status.pid == child.pid)
-        #expect(await server.stop(timeout: .seconds(5)) == .stopped(pid: child.pid))
+        let outcome = await server.stop(timeout: .seconds(5))
+        #expect(outcome == .stopped(pid: child.pid), "\(outcome)")
+        guard outcome == .stopped(pid: child.pid) else { kill(child.pid, SIGKILL); return }
         #expect(try await child.wait() == .signalled(SIGTERM))
         #expect(!FileManager.default.fileExists(atPath: server.pidPath))
     }
 
     @Test func stopKillsAProcessThatIgnoresSIGTERM() async throws {
         let server = LocalModelServer(dataDir: try Self.dataDir())
-        let child = try ChildProcess.spawn("sh", ["-c", "trap '' TERM; exec sleep 20"])
-        try await Task.sleep(for: .milliseconds(300))  // let the shell set its trap
+        let dir = try Self.dataDir()
+        let ready = dir + "/trapped"
+        let child = try ChildProcess.spawn("sh", ["-c", "trap '' TERM; : > '\(ready)'; exec sleep 600"])
+        // The shell has set its trap once it writes the file.
+        while !FileManager.default.fileExists(atPath: ready) { try await Task.sleep(for: .milliseconds(20)) }
         try server.writePidFile(ServerPidFile(pid: child.pid, port: 1, started: Date()))
-        #expect(await server.stop(timeout: .milliseconds(300)) == .killed(pid: child.pid))
+        let outcome = await server.stop(timeout: .milliseconds(300))
+        #expect(outcome == .killed(pid: child.pid), "\(outcome)")
+        guard outcome == .killed(pid: child.pid) else { kill(child.pid, SIGKILL); return }
         #expect(try await child.wait() == .signalled(SIGKILL))
     }
 

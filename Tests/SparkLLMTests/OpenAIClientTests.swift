@@ -226,7 +226,9 @@ import Testing
     }
 
     @Test func totalTimeoutSaysWhich() async throws {
-        let slow = Reply.events(RecordedStreams.text.split(separator: "\n", omittingEmptySubsequences: false).map { $0 + "\n" },
+        // Tokens keep coming every 200 ms for 30 s: only the 500 ms total limit can end the call,
+        // however late a loaded machine runs its timer.
+        let slow = Reply.events(Array(repeating: #"data: {"choices":[{"index":0,"delta":{"content":"x"}}]}"# + "\n\n", count: 150),
                                 delayBetweenChunks: .milliseconds(200))
         try await ScriptedServer.with({ _, _ in slow }) { server in
             let model = client(server, timeouts: Timeouts(connect: .seconds(1), firstToken: .seconds(5), total: .milliseconds(500)))
