@@ -5,21 +5,21 @@ import Testing
 /// model server the test script starts.
 @Suite(.serialized) struct AgentsScreenEndToEndTests {
     @Test(.enabled(if: CrewEndToEndTests.modelURL != nil, "needs the local model server (scripts/test.sh starts it)"))
-    func runACrewFromTheAgentsScreenAndOpenItsRun() throws {
+    func runACrewFromTheAgentsScreenAndOpenItsRun() async throws {
         let home = try CrewEndToEndTests.Home()
         defer { home.remove() }
         let t = try TmuxSession(width: 120, height: 40, environment: ["SPARKPLUG_HOME": home.data,
                                                                       "SPARKPLUG_MODEL_LOCAL_PORT": CrewEndToEndTests.modelPort])
-        try t.waitFor(text: "7 Processes")
+        try await t.waitFor(text: "7 Processes")
         try t.send("F2")
-        try t.waitFor(text: "No agents deployed.")
+        try await t.waitFor(text: "No agents deployed.")
 
         // `c` opens the command line with "run crew "; the crew runs with its agents deployed here.
         try t.send("c")
-        try t.waitFor(text: "run crew")
+        try await t.waitFor(text: "run crew")
         try t.type("\(home.crew.path) topic=volcanoes")
         try t.send("Enter")
-        let done = try t.waitFor("the crew to finish", timeout: 120) { lines in
+        let done = try await t.waitFor("the crew to finish", timeout: 120) { lines in
             lines.contains { $0.contains("crew crew failed") }
                 || (lines.contains { $0.contains("done: crew crew") } && lines[0].contains("● 0 ◐ 0 ✖ 0"))
         }
@@ -39,12 +39,12 @@ import Testing
         let notice = try #require(done.first { $0.contains("(o opens it)") })
         let id = try #require(notice.split(separator: " ").first { $0.hasPrefix("r") && $0.count >= 10 }.map(String.init))
         try t.send("o")
-        try t.waitFor(text: "open run")
+        try await t.waitFor(text: "open run")
         try t.type(id)
         try t.send("Enter")
-        let run = try t.waitFor("the run") { $0.contains { $0.contains("Run \(id) crew crew succeeded") } }
+        let run = try await t.waitFor("the run") { $0.contains { $0.contains("Run \(id) crew crew succeeded") } }
         #expect(run.contains { $0.contains("run.finished") } || run.contains { $0.contains("task.finished") })
         try t.send("q")
-        _ = try t.waitForExit()
+        _ = try await t.waitForExit()
     }
 }

@@ -50,9 +50,9 @@ import Testing
         }
 
         /// Runs the binary to completion: exit status, stdout, stderr.
-        func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        func run(_ args: [String]) async throws -> (status: Int32, out: String, err: String) {
             let child = try Child(args, home: self)
-            let status = child.wait()
+            let status = await child.wait()
             return (status, child.stdout, child.stderr)
         }
 
@@ -86,9 +86,14 @@ import Testing
             self.pid = pid
         }
 
-        func wait() -> Int32 {
+        /// Waits for the exit without holding a thread: tests share a small pool of them.
+        func wait() async -> Int32 {
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            while true {
+                let r = waitpid(pid, &status, WNOHANG)
+                if r == pid || (r < 0 && errno != EINTR) { break }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
             return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         }
 
@@ -101,21 +106,21 @@ import Testing
     }
 
     @Test(.enabled(if: modelURL != nil, "needs the local model server (scripts/test.sh starts it)"))
-    func twoAgentSequentialCrewRunsEndToEnd() throws {
+    func twoAgentSequentialCrewRunsEndToEnd() async throws {
         let home = try Home()
         defer { home.remove() }
-        let r = try home.run(["crew", "run", home.crew.path, "--workspace", home.dir.path, "--input", "topic=honey bees"])
+        let r = try await home.run(["crew", "run", home.crew.path, "--workspace", home.dir.path, "--input", "topic=honey bees"])
         #expect(r.status == 0, "stderr: \(r.err)")
         #expect(!r.out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
         #expect(r.err.contains("▶ researcher: fact_task") && r.err.contains("✔ writer: headline_task"), "stderr: \(r.err)")
 
         // The run is stored: both tasks, a model call each with usage, the writer saw the fact.
-        let list = try home.run(["runs", "list", "--json"])
+        let list = try await home.run(["runs", "list", "--json"])
         let runs = try #require(try Self.json(list.out) as? [[String: Any]])
         #expect(runs.count == 1)
         #expect(runs.first?["status"] as? String == "succeeded")
         let id = try #require(runs.first?["id"] as? String)
-        let show = try home.run(["runs", "show", id, "--json"])
+        let show = try await home.run(["runs", "show", id, "--json"])
         let record = try #require(try Self.json(show.out) as? [String: Any])
         let events = try #require(record["events"] as? [[String: Any]])
         let kinds = events.compactMap { $0["kind"] as? String }
@@ -129,22 +134,22 @@ import Testing
     }
 
     @Test(.enabled(if: modelURL != nil, "needs the local model server (scripts/test.sh starts it)"))
-    func aRunKilledMidwayIsMarkedInterrupted() throws {
+    func aRunKilledMidwayIsMarkedInterrupted() async throws {
         let home = try Home(maxTokens: 4000)
         defer { home.remove() }
         let child = try Child(["crew", "run", home.crew.path, "--workspace", home.dir.path, "--input", "topic=rivers"], home: home)
         let deadline = Date().addingTimeInterval(30)
-        while !child.stderr.contains("▶ researcher"), Date() < deadline { usleep(50_000) }
+        while !child.stderr.contains("▶ researcher"), Date() < deadline { try await Task.sleep(for: .microseconds(50_000)) }
         #expect(child.stderr.contains("▶ researcher"))
-        usleep(300_000)
+        try await Task.sleep(for: .microseconds(300_000))
         kill(child.pid, SIGKILL)
-        #expect(child.wait() == 128 + SIGKILL)
-        let list = try home.run(["runs", "list", "--json"])
+        #expect(await child.wait() == 128 + SIGKILL)
+        let list = try await home.run(["runs", "list", "--json"])
         let runs = try #require(try Self.json(list.out) as? [[String: Any]])
         #expect(runs.first?["status"] as? String == "interrupted")
     }
 
-    @Test func malformedCrewYAMLNamesFileLineAndKey() throws {
+    @Test func malformedCrewYAMLNamesFileLineAndKey() async throws {
         let home = try Home(agentsYAML: """
             researcher:
               role: "Researcher"
@@ -154,42 +159,42 @@ import Testing
               role: "Writer"
             """)
         defer { home.remove() }
-        let r = try home.run(["crew", "run", home.crew.path, "--workspace", home.dir.path, "--input", "topic=x"])
+        let r = try await home.run(["crew", "run", home.crew.path, "--workspace", home.dir.path, "--input", "topic=x"])
         #expect(r.status == 1)
         #expect(r.err.contains("config/agents.yaml:4:"), "stderr: \(r.err)")
         #expect(r.err.contains("researcher.max_iter"), "stderr: \(r.err)")
         #expect(r.err.contains("lots"), "stderr: \(r.err)")
     }
 
-    @Test func anUnreachableModelServerSaysWhichAndHowToStartIt() throws {
+    @Test func anUnreachableModelServerSaysWhichAndHowToStartIt() async throws {
         let home = try Home()
         defer { home.remove() }
         var env = home.environment
         env["SPARKPLUG_MODEL_LOCAL_PORT"] = "9"  // discard: nothing answers HTTP there
         let unreachable = Home.Override(home: home, environment: env)
-        let r = try unreachable.run(["crew", "run", home.crew.path, "--workspace", home.dir.path, "--input", "topic=x"])
+        let r = try await unreachable.run(["crew", "run", home.crew.path, "--workspace", home.dir.path, "--input", "topic=x"])
         #expect(r.status == 1)
         #expect(r.err.contains("127.0.0.1:9"), "stderr: \(r.err)")
         #expect(r.err.contains("sparkplug model serve"), "stderr: \(r.err)")
-        let list = try home.run(["runs", "list", "--json"])
+        let list = try await home.run(["runs", "list", "--json"])
         let runs = try #require(try Self.json(list.out) as? [[String: Any]])
         #expect(runs.first?["status"] as? String == "failed")
     }
 
     @Test(.enabled(if: modelURL != nil, "needs the local model server (scripts/test.sh starts it)"))
-    func agentLifecycleFromTheShell() throws {
+    func agentLifecycleFromTheShell() async throws {
         let home = try Home()
         defer { home.remove() }
-        let deploy = try home.run(["agent", "deploy", home.crew.appendingPathComponent("config/agents.yaml").path])
+        let deploy = try await home.run(["agent", "deploy", home.crew.appendingPathComponent("config/agents.yaml").path])
         #expect(deploy.status == 0, "stderr: \(deploy.err)")
         #expect(deploy.out.contains("researcher") && deploy.out.contains("idle"), "out: \(deploy.out)")
-        #expect(try home.run(["agent", "stop", "writer"]).out.contains("writer: stopped"))
-        var list = try home.run(["agent", "list"]).out
+        #expect(try await home.run(["agent", "stop", "writer"]).out.contains("writer: stopped"))
+        var list = try await home.run(["agent", "list"]).out
         #expect(list.split(separator: "\n").contains { $0.hasPrefix("writer") && $0.contains("stopped") }, "list: \(list)")
-        #expect(try home.run(["agent", "restart", "writer"]).out.contains("writer: idle (restart 1)"))
-        list = try home.run(["agent", "list"]).out
+        #expect(try await home.run(["agent", "restart", "writer"]).out.contains("writer: idle (restart 1)"))
+        list = try await home.run(["agent", "list"]).out
         #expect(list.split(separator: "\n").contains { $0.hasPrefix("writer") && $0.contains("idle") && $0.contains("started") }, "list: \(list)")
-        let missing = try home.run(["agent", "start", "nobody"])
+        let missing = try await home.run(["agent", "start", "nobody"])
         #expect(missing.status == 1 && missing.err.contains("no deployed agent named nobody"))
     }
 }
@@ -199,9 +204,9 @@ extension CrewEndToEndTests.Home {
     struct Override {
         let home: CrewEndToEndTests.Home
         let environment: [String: String]
-        func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        func run(_ args: [String]) async throws -> (status: Int32, out: String, err: String) {
             let child = try CrewEndToEndTests.Child(args, home: home, environment: environment)
-            let status = child.wait()
+            let status = await child.wait()
             return (status, child.stdout, child.stderr)
         }
     }

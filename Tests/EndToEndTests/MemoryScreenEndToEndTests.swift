@@ -7,7 +7,7 @@ import Testing
     static let run = "3f2a1b2c9d8e7f60"
 
     @Test(.enabled(if: CrewEndToEndTests.modelURL != nil, "needs the local model server (scripts/test.sh starts it)"))
-    func browseSearchOpenDeleteAndUndo() throws {
+    func browseSearchOpenDeleteAndUndo() async throws {
         let home = try CrewEndToEndTests.Home()
         defer { home.remove() }
         for (scope, text) in [
@@ -16,7 +16,7 @@ import Testing
             (["--user", "ana"], "Lives in Lyon"),
             (["--agent", "planner"], "Plans trips step by step"),
         ] {
-            let r = try home.run(["memory", "add", "--raw"] + scope + [text])
+            let r = try await home.run(["memory", "add", "--raw"] + scope + [text])
             #expect(r.status == 0 && r.out.hasPrefix("ADD"), "out: \(r.out) err: \(r.err)")
         }
         let t = try TmuxSession(
@@ -25,11 +25,11 @@ import Testing
                 "SPARKPLUG_HOME": home.data,
                 "SPARKPLUG_MODEL_LOCAL_PORT": CrewEndToEndTests.modelPort,
             ])
-        try t.waitFor(text: "7 Processes")
+        try await t.waitFor(text: "7 Processes")
         try t.send("F3")
 
         // Groups on the left with counts; the first group's memories on the right.
-        let groups = try t.waitFor("the groups and the list") { lines in
+        let groups = try await t.waitFor("the groups and the list") { lines in
             lines.contains { $0.contains("user ana") && $0.contains(" 3 ") }
                 && lines.contains { $0.contains("agent planner") && $0.contains(" 1 ") }
                 && lines.contains { $0.contains("Lives in Lyon") }
@@ -40,7 +40,7 @@ import Testing
         // Live search: results with scores, best first.
         try t.send("/")
         try t.type("GPU")
-        let results = try t.waitFor("search results", timeout: 30) { lines in
+        let results = try await t.waitFor("search results", timeout: 30) { lines in
             lines.contains { $0.contains("Results “GPU” · 3") }
         }
         let rows = results.filter { $0.contains("│") && $0.range(of: #"\b[01]\.\d\d\b"#, options: .regularExpression) != nil }
@@ -49,10 +49,10 @@ import Testing
 
         // Esc clears the search; Enter opens the first memory with its history and run.
         try t.send("Escape")
-        try t.waitFor(text: "Memories user ana · 3")
+        try await t.waitFor(text: "Memories user ana · 3")
         try t.send("Tab")
         try t.send("Enter")
-        let detail = try t.waitFor("the detail") { lines in
+        let detail = try await t.waitFor("the detail") { lines in
             lines.contains { $0.contains("History") } && lines.contains { $0.contains("ADD") && $0.contains("run 3f2a1b2c…") }
         }
         #expect(detail.contains { $0.contains("Prefers green tea in the morning") })
@@ -61,38 +61,38 @@ import Testing
 
         // Delete asks first; then the group counts 2; u brings it back with the same id.
         try t.send("d")
-        try t.waitFor(text: "y deletes")
+        try await t.waitFor(text: "y deletes")
         try t.send("y")
-        let deleted = try t.waitFor("the delete") { lines in
+        let deleted = try await t.waitFor("the delete") { lines in
             lines.contains { $0.contains("user ana") && $0.contains(" 2 ") } && lines.contains { $0.contains("DELETE") }
         }
         #expect(deleted.contains { $0.contains("deleted:") || $0.contains("(u undoes)") })
         try t.send("u")
-        let restored = try t.waitFor("the undo", timeout: 30) { lines in
+        let restored = try await t.waitFor("the undo", timeout: 30) { lines in
             lines.contains { $0.contains("user ana") && $0.contains(" 3 ") }
                 && lines.contains { $0.contains("ADD") && $0.contains("restored (undo of delete)") }
         }
         print("Memory screen after delete and undo:\n" + restored.joined(separator: "\n"))
         #expect(restored.contains { $0.contains("Prefers green tea in the morning") })
         try t.send("q")
-        _ = try t.waitForExit()
+        _ = try await t.waitForExit()
     }
 
     @Test(.enabled(if: CrewEndToEndTests.modelURL != nil, "needs the local model server to seed memories"))
-    func withoutTheModelServerSearchSaysHowToStartItAndTheRestWorks() throws {
+    func withoutTheModelServerSearchSaysHowToStartItAndTheRestWorks() async throws {
         let home = try CrewEndToEndTests.Home()
         defer { home.remove() }
         for text in ["Prefers green tea in the morning", "Lives in Lyon"] {
-            #expect(try home.run(["memory", "add", "--raw", "--user", "ana", text]).status == 0)
+            #expect(try await home.run(["memory", "add", "--raw", "--user", "ana", text]).status == 0)
         }
         // Port 9 (discard): nothing answers there.
         let t = try TmuxSession(width: 120, height: 40, environment: ["SPARKPLUG_HOME": home.data, "SPARKPLUG_MODEL_LOCAL_PORT": "9"])
-        try t.waitFor(text: "7 Processes")
+        try await t.waitFor(text: "7 Processes")
         try t.send("F3")
-        try t.waitFor(text: "Lives in Lyon")
+        try await t.waitFor(text: "Lives in Lyon")
         try t.send("/")
         try t.type("tea")
-        let failed = try t.waitFor("the search error", timeout: 30) { lines in
+        let failed = try await t.waitFor("the search error", timeout: 30) { lines in
             lines.contains { $0.contains("✖ search needs embeddings from the model server at") }
         }
         let text = failed.joined(separator: "\n")
@@ -102,12 +102,12 @@ import Testing
         try t.send("Escape")
         try t.send("Tab")
         try t.send("Enter")
-        try t.waitFor(text: "History")
+        try await t.waitFor(text: "History")
         try t.send("d")
-        try t.waitFor(text: "y deletes")
+        try await t.waitFor(text: "y deletes")
         try t.send("y")
-        try t.waitFor("the delete") { lines in lines.contains { $0.contains("user ana") && $0.contains(" 1 ") } }
+        try await t.waitFor("the delete") { lines in lines.contains { $0.contains("user ana") && $0.contains(" 1 ") } }
         try t.send("q")
-        _ = try t.waitForExit()
+        _ = try await t.waitForExit()
     }
 }

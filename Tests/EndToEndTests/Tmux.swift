@@ -99,35 +99,35 @@ final class TmuxSession: @unchecked Sendable {
 
     /// Polls until `condition` holds for the screen, or fails after `timeout` seconds showing it.
     @discardableResult
-    func waitFor(_ what: String, timeout: Double = 20, _ condition: ([String]) -> Bool) throws -> [String] {
+    func waitFor(_ what: String, timeout: Double = 20, _ condition: ([String]) -> Bool) async throws -> [String] {
         let deadline = Date().addingTimeInterval(timeout)
         var last: [String] = []
         while Date() < deadline {
             last = try screen()
             if condition(last) { return last }
-            usleep(50_000)
+            try await Task.sleep(for: .microseconds(50_000))
         }
         throw E2EError("timed out waiting for \(what); the screen was:\n" + last.joined(separator: "\n"))
     }
 
-    func waitFor(text: String, timeout: Double = 20) throws {
-        try waitFor("'\(text)'", timeout: timeout) { $0.contains { $0.contains(text) } }
+    func waitFor(text: String, timeout: Double = 20) async throws {
+        try await waitFor("'\(text)'", timeout: timeout) { $0.contains { $0.contains(text) } }
     }
 
     /// The program's process id.
-    func pid() throws -> pid_t {
+    func pid() async throws -> pid_t {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if let s = try? String(contentsOf: pidFile, encoding: .utf8), let p = pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 return p
             }
-            usleep(20_000)
+            try await Task.sleep(for: .microseconds(20_000))
         }
         throw E2EError("sparkplug never wrote its pid")
     }
 
     /// Waits for the program to exit; returns its exit status and the terminal's `stty -a` afterwards.
-    func waitForExit(timeout: Double = 15) throws -> (status: Int, stty: String) {
+    func waitForExit(timeout: Double = 15) async throws -> (status: Int, stty: String) {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let s = try? String(contentsOf: statusFile, encoding: .utf8) {
@@ -135,7 +135,7 @@ final class TmuxSession: @unchecked Sendable {
                 let status = Int(lines[0].replacingOccurrences(of: "exit=", with: "")) ?? -1
                 return (status, lines.dropFirst().joined(separator: "\n"))
             }
-            usleep(50_000)
+            try await Task.sleep(for: .microseconds(50_000))
         }
         throw E2EError("sparkplug did not exit; the screen was:\n" + ((try? screen()) ?? []).joined(separator: "\n"))
     }
