@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "SparkLLMTests",
             dependencies: [
-                "SparkLLM", "SparkCore",
+                "SparkLLM", "SparkCore", "SparkTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 @testable import SparkLLM
+import SparkTesting
 import Testing
 
 @Suite struct SSEParserTests {

@@ -1,23 +1,12 @@
 import Foundation
 import SparkCore
+import SparkTesting
 import Testing
 @testable import SparkMemory
 
-/// SplitMix64: a seeded generator so every property test is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func randomVectors(_ count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     return (0 ..< count).map { _ in (0 ..< dimension).map { _ in Float.random(in: -1 ... 1, using: &rng) } }
 }
 

@@ -671,15 +671,9 @@ public actor MemoryService {
     ) async throws -> MemoryItem {
         let now = clock.now
         let item = MemoryItem(text: text, scope: scope, metadata: metadata, createdAt: now, flags: flags)
-        try await recordSignature(dimension: vector.count)
-        indexDirty = true
-        try await vectorSearch.add(id: item.id, vector: vector)
-        try await backend.save(item, vector: vector)
-        scopes.insert(item)
-        try await appendOwnHistory(
-            MemoryHistoryEntry(
-                memoryID: item.id, event: .add, oldValue: nil, newValue: text, time: now, cause: cause,
-                inferenceLatency: inferenceLatency))
+        try await persist(item, vector: vector, history: MemoryHistoryEntry(
+            memoryID: item.id, event: .add, oldValue: nil, newValue: text, time: now, cause: cause,
+            inferenceLatency: inferenceLatency))
         return item
     }
 
@@ -691,15 +685,9 @@ public actor MemoryService {
         let item = MemoryItem(
             id: old.id, text: text, scope: old.scope, metadata: metadata, createdAt: old.createdAt, updatedAt: now,
             flags: flags)
-        try await recordSignature(dimension: vector.count)
-        indexDirty = true
-        try await vectorSearch.add(id: item.id, vector: vector)
-        try await backend.save(item, vector: vector)
-        scopes.insert(item)
-        try await appendOwnHistory(
-            MemoryHistoryEntry(
-                memoryID: item.id, event: .update, oldValue: old.text, newValue: text, time: now, cause: cause,
-                inferenceLatency: inferenceLatency))
+        try await persist(item, vector: vector, history: MemoryHistoryEntry(
+            memoryID: item.id, event: .update, oldValue: old.text, newValue: text, time: now, cause: cause,
+            inferenceLatency: inferenceLatency))
         return item
     }
 
@@ -746,13 +734,8 @@ public actor MemoryService {
         if let dimension, vector.count != dimension {
             throw MemoryError.dimensionMismatch(expected: dimension, actual: vector.count)
         }
-        try await recordSignature(dimension: vector.count)
-        indexDirty = true
-        try await vectorSearch.add(id: item.id, vector: vector)
-        try await backend.save(item, vector: vector)
-        scopes.insert(item)
-        try await appendOwnHistory(
-            MemoryHistoryEntry(memoryID: item.id, event: .add, oldValue: nil, newValue: item.text, time: clock.now, cause: cause))
+        try await persist(item, vector: vector, history: MemoryHistoryEntry(
+            memoryID: item.id, event: .add, oldValue: nil, newValue: item.text, time: clock.now, cause: cause))
     }
 
     /// Records a history entry that changes no text or vector (a merge noted on the kept memory).
@@ -767,6 +750,17 @@ public actor MemoryService {
         let allowed = scopes.ids(in: scope).subtracting([id])
         guard !allowed.isEmpty else { return [] }
         return try await vectorSearch.search(vector, k: k, allowed: allowed)
+    }
+
+    /// Writes a memory and its vector everywhere they live (index, store, scope index) and
+    /// records the change in its history.
+    private func persist(_ item: MemoryItem, vector: [Float], history: MemoryHistoryEntry) async throws {
+        try await recordSignature(dimension: vector.count)
+        indexDirty = true
+        try await vectorSearch.add(id: item.id, vector: vector)
+        try await backend.save(item, vector: vector)
+        scopes.insert(item)
+        try await appendOwnHistory(history)
     }
 
     /// Appends a history entry of this service's own change, counted so that it is not
