@@ -267,6 +267,11 @@ case "agents":
     try await agentsMain(Array(arguments.dropFirst()))
 case "agents-memory":
     try await agentsMemoryMain(Array(arguments.dropFirst()))
+case "memory-service":
+    #if DEBUG
+    print("warning: debug build; figures are only meaningful from `swift build -c release`")
+    #endif
+    try await memoryServiceMain(Array(arguments.dropFirst()))
 case "vectors":
     #if DEBUG
     print("warning: debug build; figures are only meaningful from `swift build -c release`")

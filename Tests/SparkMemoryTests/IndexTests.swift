@@ -281,6 +281,29 @@ func items(_ vectors: [[Float]], prefix: String = "v") -> [(id: String, vector: 
             #expect(got.map(\.id) == (try exact.search(query, k: 5, filter: accept)).map(\.id))
         }
 
+        @Test("exact search among a set of ids matches the exact index, linked, waiting and replaced alike")
+        func exactAmongIDs() throws {
+            let dim = 16
+            let vectors = randomVectors(600, dimension: dim, seed: 21)
+            let exact = try ExactIndex(dimension: dim)
+            let hnsw = try HNSWIndex(dimension: dim, backgroundIndexing: false)
+            try exact.add(items(vectors))
+            try hnsw.add(items(Array(vectors.prefix(400))))
+            hnsw.catchUp()
+            try hnsw.add(items(vectors).suffix(200).map { $0 })  // these wait unlinked
+            try hnsw.add(id: "v3", vector: vectors[599])         // a linked id replaced in the inbox
+            try exact.add(id: "v3", vector: vectors[599])
+            hnsw.remove(id: "v5")
+            exact.remove(id: "v5")
+            let among = Set((0..<600).filter { $0 % 3 == 0 || $0 == 5 }.map { "v\($0)" })
+            for q in [vectors[9], vectors[450], vectors[599]] {
+                let want = try exact.search(q, k: 7, filter: { among.contains($0) })
+                let got = try hnsw.exactSearch(q, k: 7, among: among)
+                #expect(got.map(\.id) == want.map(\.id))
+            }
+            #expect(try hnsw.exactSearch(vectors[0], k: 3, among: ["nope"]).isEmpty)
+        }
+
         // 1,300 vectors: past `HNSWGraph.parallelFrom`, so batches are linked on several threads too.
         @Test("the same seed and adds build the same graph")
         func deterministic() throws {

@@ -118,6 +118,37 @@ public final class HNSWIndex: VectorIndex {
     }
 
     /// Searches with an explicit `ef` (candidate list size) instead of `parameters.efSearch`.
+    /// The exact `k` best among `ids` only, scoring each of their vectors: for a selective
+    /// filter (a few thousand ids) this beats walking the graph past every rejected node.
+    public func exactSearch(_ query: [Float], k: Int, among ids: Set<String>) throws -> [VectorMatch] {
+        let q = try metric.prepare(query, dimension: dimension)
+        guard k > 0, !ids.isEmpty else { return [] }
+        let metric = metric, dimension = dimension
+        return graph.withLock { g in
+            inbox.withLock { box in
+                var scored: [(distance: Float, id: String)] = []
+                scored.reserveCapacity(ids.count)
+                q.withUnsafeBufferPointer { qp in
+                    box.vectors.withUnsafeBufferPointer { bp in
+                        g.vectors.withUnsafeBufferPointer { gp in
+                            for id in ids {
+                                // A vector waiting in the inbox is newer than its graph copy.
+                                if let row = box.position[id] {
+                                    guard box.alive[row] else { continue }
+                                    scored.append((metric.distance(qp.baseAddress!, bp.baseAddress! + row * dimension, dimension), id))
+                                } else if let slot = g.slotOf[id], !g.deleted[Int(slot)] {
+                                    scored.append((metric.distance(qp.baseAddress!, gp.baseAddress! + Int(slot) * dimension, dimension), id))
+                                }
+                            }
+                        }
+                    }
+                }
+                scored.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
+                return scored.prefix(k).map { VectorMatch(id: $0.id, score: metric.score(fromDistance: $0.distance)) }
+            }
+        }
+    }
+
     public func search(_ query: [Float], k: Int, ef: Int, filter: ((String) -> Bool)? = nil) throws -> [VectorMatch] {
         let q = try metric.prepare(query, dimension: dimension)
         guard k > 0 else { return [] }

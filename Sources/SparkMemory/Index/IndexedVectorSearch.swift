@@ -110,6 +110,11 @@ public final class IndexedVectorSearch: MemoryVectorSearch {
         guard let index, k > 0, !query.allSatisfy({ $0 == 0 }) else { return [] }
         if let allowed {
             if allowed.isEmpty { return [] }
+            // A small allowed set (a scope) is scored exactly: cheaper and never misses, where
+            // a filtered graph walk would pass many rejected nodes.
+            if let hnsw = index as? HNSWIndex, allowed.count <= hnswThreshold {
+                return try hnsw.exactSearch(query, k: k, among: allowed)
+            }
             return try index.search(query, k: k, filter: { allowed.contains($0) })
         }
         return try index.search(query, k: k, filter: nil)

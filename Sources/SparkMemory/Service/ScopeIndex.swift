@@ -45,8 +45,10 @@ struct ScopeIndex: Sendable {
         if let u = scope.userID { sets.append(byUser[u] ?? []) }
         if let a = scope.agentID { sets.append(byAgent[a] ?? []) }
         if let r = scope.runID { sets.append(byRun[r] ?? []) }
-        guard var result = sets.min(by: { $0.count < $1.count }) else { return all }
-        for s in sets where s.count > 0 { result.formIntersection(s) }
+        guard let smallest = sets.indices.min(by: { sets[$0].count < sets[$1].count }) else { return all }
+        guard sets.count > 1 else { return sets[smallest] }  // shared storage, no copy
+        var result = sets[smallest]
+        for (i, s) in sets.enumerated() where i != smallest { result.formIntersection(s) }
         return result
     }
 }
