@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure rendering, widgets, the ANSI backend and the input decoder. Imports nothing of ours.
@@ -48,6 +49,17 @@ let package = Package(
         .target(name: "SparkEngine", dependencies: ["SparkCore", .product(name: "Yams", package: "Yams")]),
         // Long-term memory with Mem0's semantics: vector indexes (exact, HNSW), the memory service.
         .target(name: "SparkMemory", dependencies: ["SparkCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // Message buses behind SparkCore's MessageBus: in-process, Redis (RESP over SwiftNIO), NATS
+        // (over SwiftNIO, JetStream for durable streams).
+        .target(
+            name: "SparkBus",
+            dependencies: [
+                "SparkCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // Fakes for tests and benchmarks: a scripted chat model, an in-memory run store, a manual clock.
         .target(name: "SparkTesting", dependencies: ["SparkCore"]),
         // The terminal app: state, actions, reducer, screens, command palette, themes.
@@ -64,6 +76,7 @@ let package = Package(
                 "SparkStore",
                 "SparkEngine",
                 "SparkMemory",
+                "SparkBus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -74,6 +87,7 @@ let package = Package(
             name: "SparkBench",
             dependencies: [
                 "TerminalUI", "SparkUI", "SparkCore", "SparkMonitor", "SparkEngine", "SparkTesting", "SparkStore", "SparkMemory",
+                "SparkBus",
             ]
         ),
 
@@ -102,6 +116,14 @@ let package = Package(
         ),
         .testTarget(name: "SparkStoreTests", dependencies: ["SparkStore", "SparkCore", "SparkTesting", "SparkMemory"]),
         .testTarget(name: "SparkEngineTests", dependencies: ["SparkEngine", "SparkCore", "SparkTesting"]),
+        .testTarget(
+            name: "SparkBusTests",
+            dependencies: [
+                "SparkBus", "SparkCore", "SparkTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "SparkMemoryTests", dependencies: ["SparkMemory", "SparkCore", "SparkTesting"]),
         // Drives the real binary in tmux; needs no module, only the built executable.
         .testTarget(name: "EndToEndTests"),

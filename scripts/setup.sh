@@ -20,8 +20,18 @@ fi
 
 case "$what" in
   run) ;;
-  test) have tmux || need_apt+=(tmux) ;;
-  bench) have tmux || need_apt+=(tmux); have btop || need_apt+=(btop) ;;
+  test)
+    have tmux || need_apt+=(tmux)
+    have redis-server || need_apt+=(redis-server)
+    have nats-server || need_apt+=(nats-server)
+    have openssl || need_apt+=(openssl)
+    ;;
+  bench)
+    have tmux || need_apt+=(tmux); have btop || need_apt+=(btop)
+    have redis-server || need_apt+=(redis-server)
+    have redis-benchmark || need_apt+=(redis-tools)
+    have nats-server || need_apt+=(nats-server)
+    ;;
   *) echo "usage: scripts/setup.sh run|test|bench" >&2; exit 2 ;;
 esac
 

@@ -1,0 +1,254 @@
+import Synchronization
+
+/// What a subscriber reads: the messages of one subscription, in the order the backend
+/// delivered them, from a bounded queue. Every backend hands out this type.
+///
+/// A backend feeds it with `push` (waits while the queue is full: back-pressure on the
+/// publisher, used in-process) or `offer` (refuses when full and counts the drop: used by
+/// network backends, which must not stall a connection). The reader iterates with
+/// `for try await message in subscription` or calls `next()`. The reader takes everything
+/// queued at once into its iterator (one lock per batch, not per message), so a queue holds up
+/// to `capacity` messages plus one batch being read.
+///
+/// Iteration ends (returns nil) after `unsubscribe()` or when the backend calls
+/// `finish()`; it throws the error given to `finish(throwing:)`.
+public final class BusSubscription: AsyncSequence, Sendable {
+    public typealias Element = BusMessage
+
+    /// The subject or pattern subscribed to.
+    public let pattern: String
+    /// The queue group, if any.
+    public let queue: String?
+    /// How many messages may wait in the queue.
+    public let capacity: Int
+
+    private struct Waiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
+    private struct State {
+        var queued: [BusMessage] = []
+        var queuedBytes = 0
+        var reader: Waiter?
+        var writers: [Waiter] = []
+        var nextWaiterID: UInt64 = 0
+        var finished = false
+        var failure: BusError?
+        var dropped: UInt64 = 0
+        var delivered: UInt64 = 0
+        var onUnsubscribe: (@Sendable () async -> Void)?
+    }
+
+    private let state: Mutex<State>
+
+    /// - Parameter onUnsubscribe: called once, when the reader unsubscribes (not on `finish`).
+    public init(
+        pattern: String, queue: String? = nil, capacity: Int = 65_536,
+        onUnsubscribe: (@Sendable () async -> Void)? = nil
+    ) {
+        self.pattern = pattern
+        self.queue = queue
+        self.capacity = Swift.max(1, capacity)
+        var s = State()
+        s.queued.reserveCapacity(Swift.min(self.capacity, 1024))
+        s.onUnsubscribe = onUnsubscribe
+        state = Mutex(s)
+    }
+
+    // MARK: feeding (backends)
+
+    /// Queues a message, waiting while the queue is full. Returns false if the subscription
+    /// has ended (the message was not queued).
+    @discardableResult
+    public func push(_ message: BusMessage) async -> Bool {
+        while true {
+            let (accepted, wake) = state.withLock { s -> (Bool?, CheckedContinuation<Void, Never>?) in
+                if s.finished { return (false, nil) }
+                if s.queued.count >= capacity { return (nil, nil) }
+                s.queued.append(message)
+                s.delivered &+= 1
+                let r = s.reader
+                s.reader = nil
+                return (true, r?.continuation)
+            }
+            wake?.resume()
+            if let accepted { return accepted }
+            await waitForSpace()
+            if Task.isCancelled { return false }
+        }
+    }
+
+    /// Queues a message if there is room; otherwise counts it as dropped. Returns whether it
+    /// was queued.
+    @discardableResult
+    public func offer(_ message: BusMessage) -> Bool {
+        let (accepted, wake) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
+            if s.finished { return (false, nil) }
+            if s.queued.count >= capacity {
+                s.dropped &+= 1
+                return (false, nil)
+            }
+            s.queued.append(message)
+            s.delivered &+= 1
+            let r = s.reader
+            s.reader = nil
+            return (true, r?.continuation)
+        }
+        wake?.resume()
+        return accepted
+    }
+
+    /// Ends the subscription from the backend's side: the reader gets what is queued, then
+    /// nil, or `error` if one is given.
+    public func finish(throwing error: BusError? = nil) {
+        let (reader, writers) = state.withLock { s -> (Waiter?, [Waiter]) in
+            if s.finished { return (nil, []) }
+            s.finished = true
+            s.failure = error
+            let r = s.reader
+            let w = s.writers
+            s.reader = nil
+            s.writers = []
+            return (r, w)
+        }
+        reader?.continuation.resume()
+        for w in writers { w.continuation.resume() }
+    }
+
+    /// Whether the subscription has ended.
+    public var isFinished: Bool { state.withLock { $0.finished } }
+    /// Messages waiting to be read now.
+    public var queuedCount: Int { state.withLock { $0.queued.count } }
+    /// Messages refused by `offer` because the queue was full.
+    public var droppedCount: UInt64 { state.withLock { $0.dropped } }
+    /// Messages accepted into the queue so far.
+    public var deliveredCount: UInt64 { state.withLock { $0.delivered } }
+
+    // MARK: reading
+
+    /// Stops the subscription: the backend forgets it, and iteration ends after what is queued.
+    public func unsubscribe() async {
+        let hook = state.withLock { s -> (@Sendable () async -> Void)? in
+            let h = s.onUnsubscribe
+            s.onUnsubscribe = nil
+            return h
+        }
+        finish()
+        await hook?()
+    }
+
+    /// The next message, waiting for one; nil once the subscription has ended.
+    public func next() async throws -> BusMessage? {
+        var batch: [BusMessage] = []
+        guard try await takeBatch(into: &batch, limit: 1) else { return nil }
+        return batch.first
+    }
+
+    /// The next message, or nil if none arrives within `timeout` or the subscription ends.
+    public func next(timeout: Duration) async throws -> BusMessage? {
+        try await withThrowingTaskGroup(of: BusMessage?.self) { group in
+            group.addTask { try await self.next() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let subscription: BusSubscription
+        var batch: [BusMessage] = []
+        var index = 0
+
+        public mutating func next() async throws -> BusMessage? {
+            if index < batch.count {
+                defer { index += 1 }
+                return batch[index]
+            }
+            batch.removeAll(keepingCapacity: true)
+            index = 0
+            guard try await subscription.takeBatch(into: &batch, limit: Int.max) else { return nil }
+            index = 1
+            return batch[0]
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(subscription: self) }
+
+    /// Moves up to `limit` queued messages into `batch` (which must be empty), waiting until
+    /// there is one. Returns false when the subscription has ended and nothing is left.
+    func takeBatch(into batch: inout [BusMessage], limit: Int) async throws -> Bool {
+        while true {
+            let (got, writers, failure) = state.withLock { s -> (Bool?, [Waiter], BusError?) in
+                if !s.queued.isEmpty {
+                    if limit >= s.queued.count {
+                        swap(&s.queued, &batch)
+                    } else {
+                        batch.append(contentsOf: s.queued.prefix(limit))
+                        s.queued.removeFirst(limit)
+                    }
+                    let w = s.writers
+                    s.writers = []
+                    return (true, w, nil)
+                }
+                if s.finished { return (false, [], s.failure) }
+                return (nil, [], nil)
+            }
+            for w in writers { w.continuation.resume() }
+            if let failure { throw failure }
+            if let got { return got }
+            try await waitForMessage()
+        }
+    }
+
+    private func waitForMessage() async throws {
+        let id = state.withLock { s -> UInt64 in
+            s.nextWaiterID &+= 1
+            return s.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if !s.queued.isEmpty || s.finished || Task.isCancelled { return true }
+                    s.reader = Waiter(id: id, continuation: c)
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+        } onCancel: {
+            let r = state.withLock { s -> Waiter? in
+                guard let r = s.reader, r.id == id else { return nil }
+                s.reader = nil
+                return r
+            }
+            r?.continuation.resume()
+        }
+        try Task.checkCancellation()
+    }
+
+    private func waitForSpace() async {
+        let id = state.withLock { s -> UInt64 in
+            s.nextWaiterID &+= 1
+            return s.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if s.queued.count < capacity || s.finished || Task.isCancelled { return true }
+                    s.writers.append(Waiter(id: id, continuation: c))
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+        } onCancel: {
+            let w = state.withLock { s -> Waiter? in
+                guard let i = s.writers.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.writers.remove(at: i)
+            }
+            w?.continuation.resume()
+        }
+    }
+}
