@@ -6,6 +6,7 @@
 //       [--color truecolor|256|16|none] [--monitor-samples N] [--skip-monitor]
 //   .build/release/sparkplug-bench agents ...   (issue-3 agent figures; see AgentBench.swift)
 //   .build/release/sparkplug-bench vectors ...  (issue-4 vector index figures; see VectorBench.swift)
+//   .build/release/sparkplug-bench bus ...      (issue-5 message bus figures; see BusBench.swift)
 //
 // Per geometry and core count it builds an AppState fed with `--history` synthetic samples,
 // then, for each measured iteration, appends one new sample (as a 1 s refresh does) and
@@ -272,6 +273,11 @@ case "memory-service":
     print("warning: debug build; figures are only meaningful from `swift build -c release`")
     #endif
     try await memoryServiceMain(Array(arguments.dropFirst()))
+case "bus":
+    #if DEBUG
+    print("warning: debug build; figures are only meaningful from `swift build -c release`")
+    #endif
+    try await busMain(Array(arguments.dropFirst()))
 case "vectors":
     #if DEBUG
     print("warning: debug build; figures are only meaningful from `swift build -c release`")

@@ -31,6 +31,8 @@ public final class InProcessBus: MessageBus {
     }
 
     private let state = Mutex(State())
+    /// `state.closed`, readable without the lock on the publish path.
+    private let closedFlag = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - clock: times request timeouts, ack deadlines and nak delays.
@@ -47,7 +49,7 @@ public final class InProcessBus: MessageBus {
     }
 
     private func checkOpen() throws(BusError) {
-        if state.withLock({ $0.closed }) { throw .closed }
+        if closedFlag.load(ordering: .relaxed) { throw .closed }
     }
 
     // MARK: plain messages
@@ -62,7 +64,7 @@ public final class InProcessBus: MessageBus {
 
     /// Hands `message` to every plain subscriber and one member of each queue group.
     private func deliver(_ message: BusMessage, _ route: Route) async {
-        if message.subject.hasPrefix(InProcessHub.inboxPrefix) { hub.deliverReply(message) }
+        if message.subject.utf8.first == UInt8(ascii: "_") { hub.deliverReply(message) }
         let bytes = message.payload.count
         for t in route.plain where await t.subscription.push(message) {
             t.counters.countDelivered(bytes)
@@ -231,6 +233,7 @@ public final class InProcessBus: MessageBus {
         let (subs, replies) = state.withLock { s -> ([UInt64: BusSubscription], [ReplyWaiter]) in
             if s.closed { return ([:], []) }
             s.closed = true
+            closedFlag.store(true, ordering: .relaxed)
             let subs = s.subscriptions
             let replies = Array(s.replies.values)
             s.subscriptions = [:]
