@@ -216,3 +216,12 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
         await bus.close()
     }
 }
+
+/// Every case of the shared conformance suite against NATSBus.
+@Suite struct NATSConformanceTests {
+    @Test(arguments: BusConformance.cases)
+    func conformance(_ c: BusConformance.Case) async throws {
+        let endpoint = try await SharedNATS.shared.endpoint()
+        try await c.run { try await NATSBus.connect(endpoint) }
+    }
+}

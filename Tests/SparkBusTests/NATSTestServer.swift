@@ -10,20 +10,24 @@ final class NATSTestServer: @unchecked Sendable {
     let port: Int
     let dataDir: URL
     private var process: Process?
+    /// Whether a shell watchdog kills the server when the test process is gone (for the shared
+    /// server, which no test stops).
+    private let watchParent: Bool
 
     var pid: pid_t { process?.processIdentifier ?? 0 }
 
     var endpoint: BusEndpoint.NATSEndpoint { .init(host: "127.0.0.1", port: port) }
 
-    private init(port: Int, dataDir: URL) {
+    private init(port: Int, dataDir: URL, watchParent: Bool) {
         self.port = port
         self.dataDir = dataDir
+        self.watchParent = watchParent
     }
 
-    static func start() async throws -> NATSTestServer {
+    static func start(watchParent: Bool = false) async throws -> NATSTestServer {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nats-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let server = NATSTestServer(port: try await freePort(), dataDir: dir)
+        let server = NATSTestServer(port: try await freePort(), dataDir: dir, watchParent: watchParent)
         try await server.launch()
         return server
     }
@@ -31,8 +35,19 @@ final class NATSTestServer: @unchecked Sendable {
     /// Starts (or restarts) the server on the same port and data dir.
     func launch() async throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/sbin/nats-server")
-        p.arguments = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dataDir.path]
+        let args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dataDir.path]
+        if watchParent {
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = [
+                "-c",
+                "nats-server \(args.joined(separator: " ")) & s=$!; "
+                    + "while kill -0 \(getpid()) 2>/dev/null && kill -0 $s 2>/dev/null; do sleep 1; done; "
+                    + "kill -9 $s 2>/dev/null; rm -rf '\(dataDir.path)'",
+            ]
+        } else {
+            p.executableURL = URL(fileURLWithPath: "/usr/sbin/nats-server")
+            p.arguments = args
+        }
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -81,7 +96,7 @@ final class NATSTestServer: @unchecked Sendable {
 /// one started here for the whole test process.
 actor SharedNATS {
     static let shared = SharedNATS()
-    private var started: NATSTestServer?
+    private var started: Task<NATSTestServer, any Error>?
 
     func endpoint() async throws -> BusEndpoint.NATSEndpoint {
         if let url = ProcessInfo.processInfo.environment["SPARKPLUG_TEST_NATS_URL"], !url.isEmpty,
@@ -89,22 +104,12 @@ actor SharedNATS {
         {
             return e
         }
-        if let s = started { return s.endpoint }
-        let s = try await NATSTestServer.start()
-        started = s
-        // Stopped by PID when the test process exits.
-        sharedNATSPID = s.pid
-        sharedNATSDir = s.dataDir.path
-        atexit {
-            if sharedNATSPID > 0 { kill(sharedNATSPID, SIGKILL) }
-            if let dir = sharedNATSDir { try? FileManager.default.removeItem(atPath: dir) }
-        }
-        return s.endpoint
+        // One start for every caller (the actor is re-entered while the first one waits).
+        let task = started ?? Task { try await NATSTestServer.start(watchParent: true) }
+        started = task
+        return try await task.value.endpoint
     }
 }
-
-nonisolated(unsafe) private var sharedNATSPID: pid_t = 0
-nonisolated(unsafe) private var sharedNATSDir: String?
 
 func uniqueName(_ prefix: String) -> String {
     "\(prefix)\(UInt32.random(in: 0...UInt32.max))"
