@@ -272,6 +272,11 @@ case "memory-service":
     print("warning: debug build; figures are only meaningful from `swift build -c release`")
     #endif
     try await memoryServiceMain(Array(arguments.dropFirst()))
+case "bus-nats":
+    #if DEBUG
+    print("warning: debug build; figures are only meaningful from `swift build -c release`")
+    #endif
+    try await natsBusMain(Array(arguments.dropFirst()))
 case "vectors":
     #if DEBUG
     print("warning: debug build; figures are only meaningful from `swift build -c release`")

@@ -100,6 +100,11 @@ public final class NATSBus: MessageBus {
         return reply
     }
 
+    /// Waits until the server has processed everything published so far (a PING/PONG round trip).
+    public func flush() async throws {
+        try await connection.flush()
+    }
+
     public func stats() async -> BusStats {
         var s = BusStats()
         s.published = connection.publishedCount.load(ordering: .relaxed)
