@@ -162,14 +162,7 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
 /// Kills the server mid-stream and restarts it on the same port and data dir.
 @Suite(.serialized) struct NATSRestartTests {
     @Test func durableMessagesSurviveARestartAndSubscribersResume() async throws {
-        let server = try await NATSTestServer.start()
-        do {
-            try await restartScenario(server)
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
+        try await NATSTestServer.with { try await restartScenario($0) }
     }
 
     private func restartScenario(_ server: NATSTestServer) async throws {
@@ -223,5 +216,69 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
     func conformance(_ c: BusConformance.Case) async throws {
         let endpoint = try await SharedNATS.shared.endpoint()
         try await c.run { try await NATSBus.connect(endpoint) }
+    }
+}
+
+/// TLS and credentials against private servers configured for them.
+@Suite struct NATSSecurityTests {
+    @Test func tlsWithOwnCertificateAuthority() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nats-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ca = dir.appendingPathComponent("ca.pem").path
+        let caKey = dir.appendingPathComponent("ca.key").path
+        let cert = dir.appendingPathComponent("server.pem").path
+        let key = dir.appendingPathComponent("server.key").path
+        let csr = dir.appendingPathComponent("server.csr").path
+        let ext = dir.appendingPathComponent("san.ext").path
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: ext, atomically: true, encoding: .utf8)
+        try await NATSTestServer.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=sparkplug test CA",
+            "-keyout", caKey, "-out", ca,
+        ])
+        try await NATSTestServer.run("/usr/bin/openssl", [
+            "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", csr,
+        ])
+        try await NATSTestServer.run("/usr/bin/openssl", [
+            "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-days", "1", "-out", cert,
+            "-extfile", ext,
+        ])
+        try await NATSTestServer.with(extraArguments: ["--tls", "--tlscert", cert, "--tlskey", key]) { server in
+            // Plain client against a TLS server: told to use TLS.
+            do {
+                _ = try await NATSBus.connect(server.endpoint)
+                Issue.record("a plain connection to a TLS-only server succeeded")
+            } catch let BusError.server(_, message) {
+                #expect(message.contains("TLS"))
+            }
+            var endpoint = server.endpoint
+            endpoint.tls = BusTLS(caFile: ca)
+            let bus = try await NATSBus.connect(endpoint)
+            #expect(bus.endpoint.hasPrefix("tls://"))
+            let sub = try await bus.subscribe(to: "secure.>")
+            try await bus.publish("secure.x", "over tls")
+            #expect(try await sub.next(timeout: .seconds(5))?.text == "over tls")
+            await bus.close()
+        }
+    }
+
+    @Test func userPasswordAndWrongPassword() async throws {
+        try await NATSTestServer.with(extraArguments: ["--user", "agent", "--pass", "s3cret"]) { server in
+            var endpoint = server.endpoint
+            endpoint.username = "agent"
+            endpoint.password = "wrong"
+            do {
+                _ = try await NATSBus.connect(endpoint)
+                Issue.record("a wrong password was accepted")
+            } catch let BusError.server(_, message) {
+                #expect(message.lowercased().contains("authorization"))
+            }
+            endpoint.password = "s3cret"
+            let bus = try await NATSBus.connect(endpoint)
+            let reply = try await bus.subscribe(to: "auth.ok")
+            try await bus.publish("auth.ok", "in")
+            #expect(try await reply.next(timeout: .seconds(5))?.text == "in")
+            await bus.close()
+        }
     }
 }

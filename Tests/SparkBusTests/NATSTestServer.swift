@@ -13,21 +13,25 @@ final class NATSTestServer: @unchecked Sendable {
     /// Whether a shell watchdog kills the server when the test process is gone (for the shared
     /// server, which no test stops).
     private let watchParent: Bool
+    /// More nats-server arguments (TLS, auth).
+    private let extraArguments: [String]
 
     var pid: pid_t { process?.processIdentifier ?? 0 }
 
     var endpoint: BusEndpoint.NATSEndpoint { .init(host: "127.0.0.1", port: port) }
 
-    private init(port: Int, dataDir: URL, watchParent: Bool) {
+    private init(port: Int, dataDir: URL, watchParent: Bool, extraArguments: [String]) {
         self.port = port
         self.dataDir = dataDir
         self.watchParent = watchParent
+        self.extraArguments = extraArguments
     }
 
-    static func start(watchParent: Bool = false) async throws -> NATSTestServer {
+    static func start(watchParent: Bool = false, extraArguments: [String] = []) async throws -> NATSTestServer {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nats-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let server = NATSTestServer(port: try await freePort(), dataDir: dir, watchParent: watchParent)
+        let server = NATSTestServer(
+            port: try await freePort(), dataDir: dir, watchParent: watchParent, extraArguments: extraArguments)
         try await server.launch()
         return server
     }
@@ -35,7 +39,7 @@ final class NATSTestServer: @unchecked Sendable {
     /// Starts (or restarts) the server on the same port and data dir.
     func launch() async throws {
         let p = Process()
-        let args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dataDir.path]
+        let args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dataDir.path] + extraArguments
         if watchParent {
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = [
@@ -80,6 +84,34 @@ final class NATSTestServer: @unchecked Sendable {
         kill9()
         try? await waitGone()
         try? FileManager.default.removeItem(at: dataDir)
+    }
+
+    /// Runs `body` against a private server, stopped (by PID) whatever `body` does.
+    static func with(
+        extraArguments: [String] = [], _ body: (NATSTestServer) async throws -> Void
+    ) async throws {
+        let server = try await start(extraArguments: extraArguments)
+        do {
+            try await body(server)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    /// Runs a command to its end without blocking a thread (polls for exit).
+    static func run(_ path: String, _ arguments: [String]) async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        while p.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        if p.terminationStatus != 0 {
+            throw BusError.server(endpoint: path, message: "\(arguments.joined(separator: " ")) exited with \(p.terminationStatus)")
+        }
     }
 
     static func freePort() async throws -> Int {

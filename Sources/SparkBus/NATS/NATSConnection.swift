@@ -33,7 +33,6 @@ final class NATSConnection: Sendable {
         var orphanPings: [CheckedContinuation<Void, any Error>] = []
         /// Publishers waiting for `pending` to drain below the high-water mark.
         var spaceWaiters: [CheckedContinuation<Void, any Error>] = []
-        var subs: [UInt64: Sub] = [:]
         var nextSid: UInt64 = 1
         var info: NATSServerInfo?
         var reconnects = 0
@@ -46,6 +45,8 @@ final class NATSConnection: Sendable {
     let hint: String
     let group: any EventLoopGroup
     private let state = Mutex(State())
+    /// Subscriptions by sid, apart from `state` so delivery does not contend with publishers.
+    private let subs = Mutex<[UInt64: Sub]>([:])
     /// Above this many unsent bytes, publishers wait for the socket.
     let highWater = 8 << 20
 
@@ -72,7 +73,7 @@ final class NATSConnection: Sendable {
     var phase: Phase { state.withLock { $0.phase } }
     var reconnects: Int { state.withLock { $0.reconnects } }
     var serverInfo: NATSServerInfo? { state.withLock { $0.info } }
-    var subscriptionCount: Int { state.withLock { $0.subs.count } }
+    var subscriptionCount: Int { subs.withLock { $0.count } }
 
     // MARK: sending
 
@@ -118,15 +119,15 @@ final class NATSConnection: Sendable {
             if s.phase == .closed { throw .closed }
             let sid = s.nextSid
             s.nextSid += 1
-            s.subs[sid] = Sub(subject: subject, queue: queue, deliver: deliver)
             return sid
         }
+        subs.withLock { $0[sid] = Sub(subject: subject, queue: queue, deliver: deliver) }
         try await send { NATSEncoder.subscribe(subject: subject, queue: queue, sid: sid, into: &$0) }
         return sid
     }
 
     func unsubscribe(sid: UInt64) async {
-        let known = state.withLock { $0.subs.removeValue(forKey: sid) != nil }
+        let known = subs.withLock { $0.removeValue(forKey: sid) != nil }
         if known { try? await send { NATSEncoder.unsubscribe(sid: sid, into: &$0) } }
     }
 
@@ -140,11 +141,11 @@ final class NATSConnection: Sendable {
             s.queuedPings = []
             s.sentPings = []
             s.spaceWaiters = []
-            s.subs = [:]
             let ch = s.channel
             s.channel = nil
             return (ch, w)
         }
+        subs.withLock { $0 = [:] }
         for w in waiters { w.resume(throwing: BusError.closed) }
         if let channel {
             // Send what is still unsent before closing.
@@ -197,7 +198,7 @@ final class NATSConnection: Sendable {
     // MARK: events from the channel handler (on the event loop)
 
     func dispatch(_ message: NATSInboundMessage) {
-        guard let sub = state.withLock({ $0.subs[message.sid] }) else { return }
+        guard let sub = subs.withLock({ $0[message.sid] }) else { return }
         sub.deliver(message)
     }
 
@@ -222,8 +223,8 @@ final class NATSConnection: Sendable {
         let e = endpoint
         NATSEncoder.connect(
             .init(tlsRequired: tls, user: e.username, pass: e.password, authToken: e.token), into: &b)
-        let subs = state.withLock { $0.subs }
-        for (sid, sub) in subs.sorted(by: { $0.key < $1.key }) {
+        let current = subs.withLock { $0 }
+        for (sid, sub) in current.sorted(by: { $0.key < $1.key }) {
             NATSEncoder.subscribe(subject: sub.subject, queue: sub.queue, sid: sid, into: &b)
         }
         NATSEncoder.ping(into: &b)

@@ -63,6 +63,7 @@ struct NATSParser: Sendable {
     }
 
     private var pending: PendingMessage?
+    private var lastSubject = ""
 
     init(maxControlLine: Int = 4096, maxPayload: Int = 64 << 20) {
         self.maxControlLine = maxControlLine
@@ -109,52 +110,82 @@ struct NATSParser: Sendable {
         return try next(&buffer)
     }
 
+    /// Up to six fields of a control line, without a heap allocation per line.
+    private struct Fields {
+        var ranges: (Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0, 0..<0, 0..<0, 0..<0)
+        var count = 0
+
+        mutating func append(_ r: Range<Int>) {
+            switch count {
+            case 0: ranges.0 = r
+            case 1: ranges.1 = r
+            case 2: ranges.2 = r
+            case 3: ranges.3 = r
+            case 4: ranges.4 = r
+            default: ranges.5 = r
+            }
+            count += 1
+        }
+
+        subscript(_ i: Int) -> Range<Int> {
+            switch i {
+            case 0: ranges.0
+            case 1: ranges.1
+            case 2: ranges.2
+            case 3: ranges.3
+            case 4: ranges.4
+            default: ranges.5
+            }
+        }
+    }
+
     /// Parses one control line; nil for a MSG/HMSG header (then `pending` is set).
     private mutating func parseControlLine(_ line: ByteBufferView.SubSequence) throws(BusError) -> NATSFrame? {
-        var fields: [ByteBufferView.SubSequence] = []
-        fields.reserveCapacity(6)
+        var fields = Fields()
         var i = line.startIndex
         while i < line.endIndex {
             while i < line.endIndex, line[i] == 32 || line[i] == 9 { i += 1 }
             if i == line.endIndex { break }
             let s = i
             while i < line.endIndex, line[i] != 32, line[i] != 9 { i += 1 }
-            fields.append(line[s..<i])
+            if fields.count == 6 { throw .protocolViolation("too many fields in a control line") }
+            fields.append(s..<i)
             // INFO and -ERR keep the rest of the line whole.
-            if fields.count == 1, Self.op(fields[0], is: "INFO") || Self.op(fields[0], is: "-ERR") {
+            if fields.count == 1, Self.op(line[s..<i], is: "INFO") || Self.op(line[s..<i], is: "-ERR") {
                 while i < line.endIndex, line[i] == 32 || line[i] == 9 { i += 1 }
-                if i < line.endIndex { fields.append(line[i..<line.endIndex]) }
+                if i < line.endIndex { fields.append(i..<line.endIndex) }
                 break
             }
-            if fields.count > 6 { throw .protocolViolation("too many fields in a control line") }
         }
-        guard let op = fields.first else { throw .protocolViolation("empty control line") }
+        guard fields.count > 0 else { throw .protocolViolation("empty control line") }
+        func f(_ k: Int) -> ByteBufferView.SubSequence { line[fields[k]] }
+        let op = f(0)
         if Self.op(op, is: "MSG") {
             guard fields.count == 4 || fields.count == 5 else { throw .protocolViolation("MSG needs 3 or 4 arguments") }
-            let size = try Self.number(fields[fields.count - 1], what: "MSG size")
-            try setPending(fields[1], sid: fields[2], reply: fields.count == 5 ? fields[3] : nil, header: 0, total: size)
+            let size = try Self.number(f(fields.count - 1), what: "MSG size")
+            try setPending(f(1), sid: f(2), reply: fields.count == 5 ? f(3) : nil, header: 0, total: size)
             return nil
         }
         if Self.op(op, is: "HMSG") {
             guard fields.count == 5 || fields.count == 6 else { throw .protocolViolation("HMSG needs 4 or 5 arguments") }
-            let header = try Self.number(fields[fields.count - 2], what: "HMSG header size")
-            let total = try Self.number(fields[fields.count - 1], what: "HMSG total size")
+            let header = try Self.number(f(fields.count - 2), what: "HMSG header size")
+            let total = try Self.number(f(fields.count - 1), what: "HMSG total size")
             guard header <= total else { throw .protocolViolation("HMSG header size \(header) above total \(total)") }
-            try setPending(fields[1], sid: fields[2], reply: fields.count == 6 ? fields[3] : nil, header: header, total: total)
+            try setPending(f(1), sid: f(2), reply: fields.count == 6 ? f(3) : nil, header: header, total: total)
             return nil
         }
         if Self.op(op, is: "PING") { return .ping }
         if Self.op(op, is: "PONG") { return .pong }
         if Self.op(op, is: "+OK") { return .ok }
         if Self.op(op, is: "-ERR") {
-            var text = fields.count > 1 ? String(decoding: fields[1], as: UTF8.self) : ""
+            var text = fields.count > 1 ? String(decoding: f(1), as: UTF8.self) : ""
             if text.hasPrefix("'"), text.hasSuffix("'"), text.count >= 2 { text = String(text.dropFirst().dropLast()) }
             return .err(text)
         }
         if Self.op(op, is: "INFO") {
             guard fields.count == 2 else { throw .protocolViolation("INFO without JSON") }
             do {
-                return .info(try JSONDecoder().decode(NATSServerInfo.self, from: Data(fields[1])))
+                return .info(try JSONDecoder().decode(NATSServerInfo.self, from: Data(f(1))))
             } catch {
                 throw .protocolViolation("INFO is not valid JSON")
             }
@@ -168,8 +199,10 @@ struct NATSParser: Sendable {
     ) throws(BusError) {
         guard total <= maxPayload else { throw .protocolViolation("message of \(total) bytes above the limit of \(maxPayload)") }
         let sidValue = try Self.number(sid, what: "sid")
+        // Traffic repeats subjects: reuse the last one's String rather than allocating anew.
+        if !subject.elementsEqual(lastSubject.utf8) { lastSubject = String(decoding: subject, as: UTF8.self) }
         pending = PendingMessage(
-            subject: String(decoding: subject, as: UTF8.self), sid: UInt64(sidValue),
+            subject: lastSubject, sid: UInt64(sidValue),
             replyTo: reply.map { String(decoding: $0, as: UTF8.self) }, headerBytes: header, totalBytes: total)
     }
 
