@@ -6,6 +6,7 @@
 # sequential request/reply latency p50/p99 (the first tenth of the requests warms up).
 #
 #   scripts/bench-bus-nats.sh            # MESSAGES=1000000 REQUESTS=20000 by default
+#   SCRATCH=.build-rel scripts/bench-bus-nats.sh   # build (and run) from another scratch path
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MESSAGES=${MESSAGES:-1000000}
@@ -18,7 +19,9 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import nats' 2>/dev/n
   "$venv/bin/pip" install -q nats-py
 fi
 
-swift build -c release --product sparkplug-bench >/dev/null
+SCRATCH=${SCRATCH:-.build}
+swift build -c release --scratch-path "$SCRATCH" --product sparkplug-bench >/dev/null
+bench="$SCRATCH/release/sparkplug-bench"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 dir=$(mktemp -d)
@@ -33,7 +36,7 @@ done
 url="nats://127.0.0.1:$port"
 echo "nats-server $(nats-server --version | awk '{print $2}') at $url; $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
 
-.build/release/sparkplug-bench bus-nats --bus "$url" --messages "$MESSAGES" --requests "$REQUESTS" --size "$SIZE"
+"$bench" bus-nats --bus "$url" --messages "$MESSAGES" --requests "$REQUESTS" --size "$SIZE"
 
 "$venv/bin/python" - "$url" "$MESSAGES" "$REQUESTS" "$SIZE" <<'PY'
 import asyncio, sys, time
