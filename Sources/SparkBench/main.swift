@@ -278,6 +278,11 @@ case "bus":
     print("warning: debug build; figures are only meaningful from `swift build -c release`")
     #endif
     try await busMain(Array(arguments.dropFirst()))
+case "bus-nats":
+    #if DEBUG
+    print("warning: debug build; figures are only meaningful from `swift build -c release`")
+    #endif
+    try await natsBusMain(Array(arguments.dropFirst()))
 case "vectors":
     #if DEBUG
     print("warning: debug build; figures are only meaningful from `swift build -c release`")
