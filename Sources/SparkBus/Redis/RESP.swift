@@ -178,10 +178,10 @@ public struct RESPParser: Sendable {
         }
     }
 
-    /// The index of the CR of the first CRLF at or after `position`, if one is buffered.
+    /// The index of the CR of the first CRLF after the type byte at `position`, if one is buffered.
     private func lineEnd() -> Int? {
         guard buffer.count - position >= 3 else { return nil }
-        var i = position
+        var i = position + 1
         let limit = buffer.count - 1
         while i < limit {
             if buffer[i] == 13 {
