@@ -215,7 +215,11 @@ final class RedisDurableConsumer: DurableConsumer {
             let reclaimed = try await reclaim(max: max, config: cfg)
             if !reclaimed.isEmpty { return reclaimed }
             let left = ContinuousClock.now.duration(to: deadline)
-            let blockMs = RedisBus.milliseconds(min(left, .milliseconds(250)))
+            // Redis times out a BLOCK only on its 100 ms server tick, so when a pending entry is
+            // due for redelivery sooner than that, read without blocking and sleep here until it is.
+            let due = try await nextRedeliveryDue(config: cfg)
+            let waitFor = min(left, due)
+            let blockMs = RedisBus.milliseconds(waitFor) - 110
             var args: [RESPArgument] = ["XREADGROUP", "GROUP", RESPArgument(name), RESPArgument(holder), "COUNT", RESPArgument(max)]
             if blockMs >= 1 { args += ["BLOCK", RESPArgument(blockMs)] }
             args += ["STREAMS", RESPArgument(key), ">"]
@@ -234,7 +238,23 @@ final class RedisDurableConsumer: DurableConsumer {
                 }
             }
             if !out.isEmpty || ContinuousClock.now >= deadline { return out }
+            if blockMs < 1 {
+                let left = ContinuousClock.now.duration(to: deadline)
+                try await Task.sleep(for: min(left, due, .milliseconds(20)) + .microseconds(200))
+            }
         }
+    }
+
+    /// How long until the first entry delivered and not acknowledged may be redelivered (from
+    /// the idle times of up to 256 pending entries); a long time when none is pending.
+    private func nextRedeliveryDue(config: StreamConfig) async throws -> Duration {
+        let reply = try await connection.sendRaw(["XPENDING", RESPArgument(key), RESPArgument(name), "-", "+", "256"])
+        let ackWait = RedisBus.milliseconds(config.ackWait)
+        var due = Int.max
+        for p in reply.array ?? [] {
+            if let items = p.array, items.count == 4, let idle = items[2].int { due = Swift.min(due, ackWait - idle) }
+        }
+        return due == Int.max ? .seconds(3600) : .milliseconds(Swift.max(0, due))
     }
 
     private func message(_ entry: RESPValue, deliveries: Int) -> DurableMessage? {
