@@ -288,6 +288,11 @@ case "vectors":
     print("warning: debug build; figures are only meaningful from `swift build -c release`")
     #endif
     try vectorsMain(Array(arguments.dropFirst()))
+case "bus-redis":
+    #if DEBUG
+    print("warning: debug build; figures are only meaningful from `swift build -c release`")
+    #endif
+    try await redisBusMain(Array(arguments.dropFirst()))
 default:
     await dashboardMain(arguments)
 }
