@@ -1,0 +1,193 @@
+import Foundation
+import SparkCore
+import TerminalUI
+
+/// The Communication screen (F4): messages/s and bytes/s charts, the filter box and the
+/// message log, the topology of who talks to whom, and the durable queues with their dead
+/// letters.
+enum CommunicationView {
+    struct Layout {
+        var messagesChart: Rect
+        var bytesChart: Rect
+        var filter: Rect
+        var log: Rect
+        var topology: Rect
+        var queues: Rect
+        var dead: Rect
+    }
+
+    static func layout(body: Rect) -> Layout {
+        let chartHeight = body.height >= 30 ? 7 : 5
+        let queueHeight = body.height >= 30 ? 8 : 6
+        let rows = TerminalUI.Layout.vertical([.length(chartHeight), .fill(1), .length(queueHeight)]).split(body)
+        let charts = TerminalUI.Layout.horizontal([.percentage(50), .fill(1)]).split(rows[0])
+        let middle = TerminalUI.Layout.horizontal([.percentage(60), .fill(1)]).split(rows[1])
+        let left = TerminalUI.Layout.vertical([.length(3), .fill(1)]).split(middle[0])
+        let bottom = TerminalUI.Layout.horizontal([.percentage(60), .fill(1)]).split(rows[2])
+        return Layout(messagesChart: charts[0], bytesChart: charts[1], filter: left[0], log: left[1], topology: middle[1],
+                      queues: bottom[0], dead: bottom[1])
+    }
+
+    @discardableResult
+    static func render(_ state: inout AppState, body: Rect, buffer: inout Buffer) -> CursorPosition? {
+        let t = state.theme
+        let c = state.communication
+        let l = layout(body: body)
+
+        chart(title: "Messages/s", now: Format.fixed(c.messageRate.last ?? 0, decimals: 1),
+              total: "\(Format.count(c.totalMessages)) seen", values: c.messageRate, color: t.series1, area: l.messagesChart,
+              theme: t, buffer: &buffer)
+        chart(title: "Bytes/s", now: Format.rate(c.byteRate.last ?? 0), total: Format.bytes(UInt64(c.totalBytes)),
+              values: c.byteRate, color: t.series2, area: l.bytesChart, theme: t, buffer: &buffer)
+
+        // Filter box.
+        var cursor: CursorPosition?
+        let filterBlock = Block(title: Line(" Filter ", style: t.title), bottomTitle: nil, borderType: .rounded,
+                                borderStyle: c.filterFocused ? t.borderFocused : t.border)
+        var input = c.filterInput
+        buffer.render(TextInput(placeholder: "/ filters: subject:agent.> agent:NAME or any text", style: t.text,
+                                placeholderStyle: t.dim, block: filterBlock), in: l.filter, state: &input)
+        if c.filterFocused, let p = input.cursorPosition { cursor = CursorPosition(x: p.x, y: p.y) }
+        state.communication.filterInput = input
+
+        // Log.
+        var table = state.communication.logTable
+        buffer.render(logTable(state), in: l.log, state: &table)
+        state.communication.logTable.offset = table.offset
+        if c.log.isEmpty {
+            let inner = l.log.inset(by: 1).inset(top: 1)
+            let hint = c.error.map { [Line($0, style: Style(fg: t.critical))] } ?? [
+                Line("No messages yet on \(c.endpoint ?? "the bus").", style: t.text),
+                Line("Agents talk here when a crew runs with a bus; or publish one: sparkplug bus pub SUBJECT TEXT --bus URL",
+                     style: t.dim),
+            ]
+            buffer.render(Paragraph(hint, wrap: .word), in: inner)
+        }
+
+        topology(state, l.topology, &buffer)
+        queues(state, l.queues, &buffer)
+        var dead = state.communication.deadTable
+        buffer.render(deadTable(state), in: l.dead, state: &dead)
+        state.communication.deadTable.offset = dead.offset
+        return cursor
+    }
+
+    static func chart(title: String, now: String, total: String, values: [Double], color: Color, area: Rect, theme t: Theme,
+                      buffer: inout Buffer) {
+        let block = Block(title: Line([Span(" \(title) ", style: t.title), Span("\(now) ", style: Style(fg: color).bold)]),
+                          bottomTitle: Line(" \(total) ", style: t.dim), bottomTitleAlignment: .right,
+                          borderType: .rounded, borderStyle: t.border)
+        buffer.render(block, in: area)
+        let inner = block.inner(area)
+        DashboardView.chart(values, max: nil, area: inner, color: color, theme: t, buffer: &buffer)
+        if let peak = values.suffix(inner.width * 2).max(), peak > 0, inner.width >= 12 {
+            let label = title.hasPrefix("Bytes") ? Format.rate(peak) : Format.fixed(peak, decimals: 1)
+            buffer.setString(x: inner.x, y: inner.y, "▲" + label, style: t.dim)
+        }
+    }
+
+    static func logTable(_ state: AppState) -> Table {
+        let t = state.theme
+        let c = state.communication
+        let rows = c.rows.map { m in
+            Row([
+                Line(time(m.time), style: t.dim),
+                Line("\(m.sender) → \(m.receiver)", style: t.text),
+                Line(m.subject, style: Style(fg: t.accent)),
+                Line(Format.bytes(UInt64(m.bytes)), style: t.text),
+                Line(m.latencyMilliseconds.map { latency($0) } ?? "–", style: t.dim),
+                Line(m.preview, style: t.text),
+            ])
+        }
+        let filtered = c.filter.isEmpty ? "" : "\(rows.count) of \(c.log.count) match · "
+        let title = Line([Span(" Messages ", style: t.title), Span("\(filtered)\(c.follow ? "following" : "paused, End follows") ",
+                                                                   style: t.dim)])
+        return Table(
+            columns: [Column(Line("TIME"), width: .length(8)), Column(Line("FROM → TO"), width: .length(22)),
+                      Column(Line("SUBJECT"), width: .length(20)), Column(Line("SIZE", alignment: .right), width: .length(7), alignment: .right),
+                      Column(Line("LAT", alignment: .right), width: .length(7), alignment: .right), Column(Line("PAYLOAD"))],
+            rows: rows, headerStyle: t.dim.bold, highlightStyle: c.pane == .log ? t.selection : .plain,
+            block: Block(title: title, borderType: .rounded, borderStyle: c.pane == .log && !c.filterFocused ? t.borderFocused : t.border))
+    }
+
+    static func deadTable(_ state: AppState) -> Table {
+        let t = state.theme
+        let c = state.communication
+        let rows = c.deadLetters.map { d in
+            Row([Line(d.stream, style: t.text), Line(d.id, style: t.dim), Line("\(d.deliveries)×", style: Style(fg: t.critical)),
+                 Line(String(d.message.text.prefix(80)), style: t.text)])
+        }
+        return Table(
+            columns: [Column(Line("STREAM"), width: .length(10)), Column(Line("ID"), width: .length(8)),
+                      Column(Line("TRIES"), width: .length(5)), Column(Line("MESSAGE"))],
+            rows: rows, headerStyle: t.dim.bold, highlightStyle: c.pane == .deadLetters ? t.selection : .plain,
+            block: Block(title: Line([Span(" Dead letters ", style: t.title), Span("\(rows.count) ", style: t.dim)]),
+                         bottomTitle: rows.isEmpty ? nil : Line(" r redeliver · x drop ", style: t.dim), bottomTitleAlignment: .right,
+                         borderType: .rounded, borderStyle: c.pane == .deadLetters ? t.borderFocused : t.border))
+    }
+
+    static func queues(_ state: AppState, _ area: Rect, _ buffer: inout Buffer) {
+        let t = state.theme
+        let c = state.communication
+        var rows: [Row] = []
+        for s in c.streams {
+            let consumers = s.consumers.isEmpty ? [ConsumerStatus(name: "–", pending: 0, unacknowledged: 0, redeliveries: 0)] : s.consumers
+            for (i, con) in consumers.enumerated() {
+                rows.append(Row([
+                    Line(i == 0 ? s.config.name : "", style: t.text), Line(i == 0 ? Format.count(s.messages) : "", style: t.text),
+                    Line(con.name, style: t.dim), Line(Format.count(con.pending), style: t.text),
+                    Line(Format.count(con.unacknowledged), style: con.unacknowledged > 0 ? Style(fg: t.warn) : t.text),
+                    Line(Format.count(con.redeliveries), style: t.text),
+                    Line(i == 0 ? Format.count(s.deadLetters) : "", style: s.deadLetters > 0 ? Style(fg: t.critical).bold : t.text),
+                ]))
+            }
+        }
+        let s = c.stats
+        let title = Line([Span(" Queues ", style: t.title),
+                          Span("\(c.endpoint ?? "no bus") · \(s.connected ? "connected" : "disconnected") · \(s.subscriptions) subs · \(s.dropped) dropped ",
+                               style: s.connected ? t.dim : Style(fg: t.critical))])
+        let table = Table(
+            columns: [Column(Line("STREAM"), width: .fill(1)), Column(Line("MSGS"), width: .length(6)),
+                      Column(Line("CONSUMER"), width: .fill(1)), Column(Line("PENDING"), width: .length(7)),
+                      Column(Line("UNACKED"), width: .length(7)), Column(Line("REDELIV"), width: .length(7)),
+                      Column(Line("DEAD"), width: .length(5))],
+            rows: rows, headerStyle: t.dim.bold, block: Block(title: title, borderType: .rounded, borderStyle: t.border))
+        buffer.render(table, in: area)
+        if rows.isEmpty, area.height > 3 {
+            buffer.setString(x: area.x + 2, y: area.y + 2, "no durable streams", style: t.dim, maxWidth: area.width - 4)
+        }
+    }
+
+    static func topology(_ state: AppState, _ area: Rect, _ buffer: inout Buffer) {
+        let t = state.theme
+        let edges = state.communication.edges.prefix(12)
+        let block = Block(title: Line([Span(" Topology ", style: t.title), Span("last \(CommunicationScreenState.topologyWindow) refreshes ", style: t.dim)]),
+                          borderType: .rounded, borderStyle: t.border)
+        guard !edges.isEmpty else {
+            buffer.render(block, in: area)
+            buffer.render(Paragraph([Line("who talks to whom appears here", style: t.dim)]), in: block.inner(area))
+            return
+        }
+        var ids: [String] = []
+        for (e, _) in edges {
+            if !ids.contains(e.from) { ids.append(e.from) }
+            if !ids.contains(e.to) { ids.append(e.to) }
+        }
+        let peak = edges.map(\.count).max() ?? 1
+        let nodes = ids.map { GraphNode(id: $0, label: $0, style: $0.hasPrefix("topic:") ? Style(fg: t.series2) : Style(fg: t.accent)) }
+        let graphEdges = edges.map { e, n in
+            GraphEdge(from: e.from, to: e.to, label: "\(n)", style: n * 2 >= peak ? Style(fg: t.accent).bold : t.dim)
+        }
+        let inner = block.inner(area)
+        // Boxes need three rows per node of a layer; brackets fit more agents.
+        let shape: GraphView.NodeShape = inner.height >= ids.count * 3 ? .boxed : .brackets
+        buffer.render(GraphView(nodes: nodes, edges: graphEdges, direction: .leftToRight, nodeShape: shape, block: block), in: area)
+    }
+
+    static func time(_ date: Date) -> String { AppView.clockText(date) }
+
+    static func latency(_ ms: Double) -> String {
+        ms < 1 ? "\(Int((ms * 1000).rounded()))µs" : ms < 1000 ? "\(Format.fixed(ms, decimals: ms < 10 ? 1 : 0))ms"
+            : "\(Format.fixed(ms / 1000, decimals: 1))s"
+    }
+}
