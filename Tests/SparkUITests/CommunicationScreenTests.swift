@@ -23,6 +23,7 @@ import Testing
     /// Two reports: alice asks bob twice and broadcasts once, then bob answers alice.
     static func state(width: Int = 100, height: Int = 30) -> AppState {
         var s = AppFixtures.state(width: width, height: height)
+        s.communication.timeZone = TimeZone(identifier: "UTC")!
         _ = s.reduce(key(.f(4)))
         _ = s.reduce(.bus(BusReport(
             endpoint: "nats://127.0.0.1:4222",
@@ -130,6 +131,38 @@ import Testing
     @Test func theScreen() {
         var s = Self.state()
         let lines = Self.render(&s)
-        for line in lines { print(line) }
+        #expect(lines[0].hasPrefix(" ⚡ SparkPlug  Communication › nats://127.0.0.1:4222"))
+        #expect(
+            Array(lines[1...28]) == [
+                "╭ Messages/s 1.0 ───────────────────────────╮╭ Topology last 30 refreshes ─────────────────────────╮",
+                "│▲3.0                                      ⡇││┌───────┐      ┌─────┐                               │",
+                "│                                          ⡇│││ alice │───┬─▶│ bob │                               │",
+                "│                                          ⣿││└───────┘   │  └─────┘                               │",
+                "╰─────────────────────────────────── 4 seen ╯│    ▲       │     │                                  │",
+                "╭ Bytes/s 12B/s ────────────────────────────╮│    │       │  ┌────────────┐                        │",
+                "│▲51B/s                                    ⡇││    │       └─▶│ topic:news │                        │",
+                "│                                          ⡇││    │          └────────────┘                        │",
+                "│                                          ⣷││alice→bob 2 · alice→topic:news 1 · bob→alice 1       │",
+                "╰────────────────────────────────────── 63B ╯╰─────────────────────────────────────────────────────╯",
+                "╭ Filter ──────────────────────────────────────────────────────────────────────────────────────────╮",
+                "│/ filters: subject:agent.> agent:NAME or any text                                                 │",
+                "╰──────────────────────────────────────────────────────────────────────────────────────────────────╯",
+                "╭ Messages following ──────────────────────────────────────────────────────────────────────────────╮",
+                "│TIME     FROM → TO            SUBJECT                SIZE LATENCY PAYLOAD                         │",
+                "│08:00:00 alice → bob          agent.bob.inbox         25B   1.5ms can you check the totals?       │",
+                "│08:00:00 alice → bob          agent.bob.inbox         13B   1.5ms and the dates                   │",
+                "│08:00:00 alice → topic:news   topic.news              13B   1.5ms totals are in                   │",
+                "│08:00:01 bob → alice          agent.alice.inbox       12B   1.5ms totals match                    │",
+                "│                                                                                                  │",
+                "│                                                                                                  │",
+                "╰──────────────────────────────────────────────────────────────────────────────────────────────────╯",
+                "╭ Queues nats://127.0.0.1:4222 · connected · 4 subs · 0 dr…╮╭ Dead letters 1 ──────────────────────╮",
+                "│STREAM     MSGS   CONSUMER   PENDING UNACKED REDELIV DEAD ││STREAM     ID       TRIES MESSAGE     │",
+                "│ORDERS     12     billing    4       2       5       1    ││ORDERS     7        3×    {\"id\": 3}   │",
+                "│                                                          ││                                      │",
+                "│                                                          ││                                      │",
+                "╰──────────────────────────────────────────────────────────╯╰──────────────── r redeliver · x drop ╯",
+            ])
+        #expect(lines[29].hasPrefix(" F1 dashboard  / filter  Tab log/dead  r redeliver  x drop"))
     }
 }

@@ -17,8 +17,12 @@ extension AppState {
         case .pageDown: moveCommunicationSelection { $0.pageDown(rowCount: $1, pageSize: 10) }
         case .home, .char("g"): moveCommunicationSelection { $0.first(rowCount: $1) }
         case .end, .char("G"): moveCommunicationSelection { $0.last(rowCount: $1) }
-        case .char("r"): return run(PaletteInvocation(commandID: "communication.redeliver"))
-        case .char("x"): return run(PaletteInvocation(commandID: "communication.drop"))
+        case .char("r"), .char("x"):
+            guard communication.pane == .deadLetters else {
+                status = "no dead letter selected (Tab to the dead letters, ↑ ↓ to pick one)"
+                return []
+            }
+            return run(PaletteInvocation(commandID: key.code == .char("r") ? "communication.redeliver" : "communication.drop"))
         default: break
         }
         return []

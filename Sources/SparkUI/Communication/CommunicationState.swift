@@ -121,6 +121,8 @@ public struct CommunicationScreenState: Sendable {
     public static let topologyWindow = 30
 
     public var endpoint: String?
+    /// The zone the log's times are shown in.
+    public var timeZone = TimeZone.current
     public private(set) var log: [MonitoredMessage] = []
     /// Messages per second and bytes per second, one value per report.
     public private(set) var messageRate: [Double] = []

@@ -17,14 +17,15 @@ enum CommunicationView {
     }
 
     static func layout(body: Rect) -> Layout {
-        let chartHeight = body.height >= 30 ? 7 : 5
-        let queueHeight = body.height >= 30 ? 8 : 6
-        let rows = TerminalUI.Layout.vertical([.length(chartHeight), .fill(1), .length(queueHeight)]).split(body)
-        let charts = TerminalUI.Layout.horizontal([.percentage(50), .fill(1)]).split(rows[0])
-        let middle = TerminalUI.Layout.horizontal([.percentage(60), .fill(1)]).split(rows[1])
-        let left = TerminalUI.Layout.vertical([.length(3), .fill(1)]).split(middle[0])
-        let bottom = TerminalUI.Layout.horizontal([.percentage(60), .fill(1)]).split(rows[2])
-        return Layout(messagesChart: charts[0], bytesChart: charts[1], filter: left[0], log: left[1], topology: middle[1],
+        // Charts (stacked) and the topology on top; the filter and the log across the whole
+        // width (its columns need it); the queues and dead letters at the bottom.
+        let topHeight = body.height >= 34 ? 14 : 10
+        let queueHeight = body.height >= 34 ? 8 : 6
+        let rows = TerminalUI.Layout.vertical([.length(topHeight), .length(3), .fill(1), .length(queueHeight)]).split(body)
+        let top = TerminalUI.Layout.horizontal([.percentage(45), .fill(1)]).split(rows[0])
+        let charts = TerminalUI.Layout.vertical([.percentage(50), .fill(1)]).split(top[0])
+        let bottom = TerminalUI.Layout.horizontal([.percentage(60), .fill(1)]).split(rows[3])
+        return Layout(messagesChart: charts[0], bytesChart: charts[1], filter: rows[1], log: rows[2], topology: top[1],
                       queues: bottom[0], dead: bottom[1])
     }
 
@@ -91,7 +92,7 @@ enum CommunicationView {
         let c = state.communication
         let rows = c.rows.map { m in
             Row([
-                Line(time(m.time), style: t.dim),
+                Line(time(m.time, in: c.timeZone), style: t.dim),
                 Line("\(m.sender) → \(m.receiver)", style: t.text),
                 Line(m.subject, style: Style(fg: t.accent)),
                 Line(Format.bytes(UInt64(m.bytes)), style: t.text),
@@ -103,9 +104,9 @@ enum CommunicationView {
         let title = Line([Span(" Messages ", style: t.title), Span("\(filtered)\(c.follow ? "following" : "paused, End follows") ",
                                                                    style: t.dim)])
         return Table(
-            columns: [Column(Line("TIME"), width: .length(8)), Column(Line("FROM → TO"), width: .length(22)),
-                      Column(Line("SUBJECT"), width: .length(20)), Column(Line("SIZE", alignment: .right), width: .length(7), alignment: .right),
-                      Column(Line("LAT", alignment: .right), width: .length(7), alignment: .right), Column(Line("PAYLOAD"))],
+            columns: [Column(Line("TIME"), width: .length(8)), Column(Line("FROM → TO"), width: .length(20)),
+                      Column(Line("SUBJECT"), width: .length(20)), Column(Line("SIZE", alignment: .right), width: .length(6), alignment: .right),
+                      Column(Line("LATENCY", alignment: .right), width: .length(7), alignment: .right), Column(Line("PAYLOAD"))],
             rows: rows, headerStyle: t.dim.bold, highlightStyle: c.pane == .log ? t.selection : .plain,
             block: Block(title: title, borderType: .rounded, borderStyle: c.pane == .log && !c.filterFocused ? t.borderFocused : t.border))
     }
@@ -175,16 +176,35 @@ enum CommunicationView {
         }
         let peak = edges.map(\.count).max() ?? 1
         let nodes = ids.map { GraphNode(id: $0, label: $0, style: $0.hasPrefix("topic:") ? Style(fg: t.series2) : Style(fg: t.accent)) }
+        // Edges that share a trunk would overwrite each other's labels, so the weights are
+        // listed under the graph, heaviest first; heavy edges are drawn bold.
         let graphEdges = edges.map { e, n in
-            GraphEdge(from: e.from, to: e.to, label: "\(n)", style: n * 2 >= peak ? Style(fg: t.accent).bold : t.dim)
+            GraphEdge(from: e.from, to: e.to, style: n * 2 >= peak ? Style(fg: t.accent).bold : t.dim)
         }
+        buffer.render(block, in: area)
         let inner = block.inner(area)
+        var weights: [Span] = []
+        for (e, n) in edges {
+            if !weights.isEmpty { weights.append(Span(" · ", style: t.dim)) }
+            weights.append(Span("\(e.from)→\(e.to) ", style: t.text))
+            weights.append(Span("\(n)", style: n * 2 >= peak ? Style(fg: t.accent).bold : t.dim))
+        }
+        let legend = Paragraph([Line(weights)], wrap: .word)
+        let legendHeight = min(max(1, inner.height / 3), legend.lineCount(width: inner.width))
+        let parts = TerminalUI.Layout.vertical([.fill(1), .length(legendHeight)]).split(inner)
         // Boxes need three rows per node of a layer; brackets fit more agents.
-        let shape: GraphView.NodeShape = inner.height >= ids.count * 3 ? .boxed : .brackets
-        buffer.render(GraphView(nodes: nodes, edges: graphEdges, direction: .leftToRight, nodeShape: shape, block: block), in: area)
+        let shape: GraphView.NodeShape = parts[0].height >= 7 && ids.count <= 8 ? .boxed : .brackets
+        buffer.render(GraphView(nodes: nodes, edges: graphEdges, direction: .leftToRight, nodeShape: shape), in: parts[0])
+        buffer.render(legend, in: parts[1])
     }
 
-    static func time(_ date: Date) -> String { AppView.clockText(date) }
+    /// `HH:MM:SS` in `zone`.
+    static func time(_ date: Date, in zone: TimeZone) -> String {
+        var secs = time_t(date.timeIntervalSince1970) + time_t(zone.secondsFromGMT(for: date))
+        var tm = tm()
+        gmtime_r(&secs, &tm)
+        return String(format: "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec)
+    }
 
     static func latency(_ ms: Double) -> String {
         ms < 1 ? "\(Int((ms * 1000).rounded()))µs" : ms < 1000 ? "\(Format.fixed(ms, decimals: ms < 10 ? 1 : 0))ms"
