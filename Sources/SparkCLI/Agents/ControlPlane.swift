@@ -1,4 +1,5 @@
 import Foundation
+import SparkBus
 import SparkCore
 import SparkEngine
 import SparkMemory
@@ -26,6 +27,13 @@ final class ControlPlane: AppHost {
     private let sink: AsyncStream<Action>.Continuation
     private let questions = QuestionBoard()
     private let loops = Mutex<[Task<Void, Never>]>([])
+    /// The bus crews run from here talk on, and the Communication screen watches (`bus.url`).
+    let busEndpoint: BusEndpoint?
+    /// Why there is no bus (a bad `bus.url`, a server that cannot be reached).
+    private let busProblem = Mutex<String?>(nil)
+    private let openBus = Mutex<(any MessageBus)?>(nil)
+    /// How often the Communication screen gets a report.
+    let busRefresh: Duration
 
     /// The policy agents deployed from the terminal get: three restarts, 2 s apart and doubling.
     static let defaultPolicy = RestartPolicy.onFailure(maxRestarts: 3, backoff: .seconds(2))
@@ -47,6 +55,47 @@ final class ControlPlane: AppHost {
             memoryDesk = MemoryDesk(service: MemoryService(backend: store, embedder: embedder), modelURL: "(no default model)")
         }
         (stream, sink) = AsyncStream.makeStream(of: Action.self, bufferingPolicy: .bufferingNewest(256))
+        do {
+            busEndpoint = try config.busEndpoint()
+        } catch {
+            busEndpoint = nil
+            busProblem.withLock { $0 = "bus: \(error)" }
+        }
+        busRefresh = .milliseconds(Int(max(0.25, config.monitorInterval) * 1000))
+    }
+
+    /// The open bus, if it could be opened.
+    var bus: (any MessageBus)? { openBus.withLock { $0 } }
+
+    /// Opens the bus and reports its traffic to the Communication screen until cancelled.
+    func watchBus() async {
+        guard let endpoint = busEndpoint else {
+            let problem = busProblem.withLock { $0 } ?? "no bus"
+            sink.yield(.bus(BusReport(endpoint: "no bus", messages: [], seconds: 1, stats: BusStats(), error: problem)))
+            return
+        }
+        let bus: any MessageBus
+        let monitor: BusMonitor
+        do {
+            bus = try await BusFactory.open(endpoint)
+            monitor = try await BusMonitor.start(bus: bus)
+        } catch {
+            var stats = BusStats()
+            stats.connected = false
+            sink.yield(.bus(BusReport(endpoint: endpoint.description, messages: [], seconds: 1, stats: stats,
+                                      error: "\(error)")))
+            return
+        }
+        openBus.withLock { $0 = bus }
+        let sink = self.sink
+        await monitor.run(every: busRefresh) { sink.yield(.bus($0)) }
+        await monitor.stop()
+    }
+
+    /// Redeliver or drop a dead letter (the Communication screen).
+    func perform(_ request: BusRequest) async -> [Action] {
+        guard let bus else { return [.notice("no bus: \(busProblem.withLock { $0 } ?? "it is not open")")] }
+        return [.notice(await BusMonitor.perform(request, on: bus))]
     }
 
     func events() -> AsyncStream<Action> { stream }
@@ -82,6 +131,7 @@ final class ControlPlane: AppHost {
                     await self.reconcile()
                 }
             },
+            Task { await self.watchBus() },
         ]
         loops.withLock { $0 = tasks }
     }
@@ -93,6 +143,7 @@ final class ControlPlane: AppHost {
         // The next start restores the similarity index instead of rebuilding it.
         _ = try? await memory?.saveIndex()
         await models.shutdown()
+        await bus?.close()
         sink.finish()
     }
 
@@ -184,7 +235,7 @@ final class ControlPlane: AppHost {
         }
         let human = TerminalHumanInput(board: questions, sink: sink, observer: observer, agent: { current.withLock { $0 } ?? crew.name })
         let runner = CrewRunner(crew: crew, models: models.resolver, store: store, workspace: workspace, tools: tools,
-                                humanInput: human, observer: observer, memory: crew.usesMemory ? memory : nil)
+                                humanInput: human, observer: observer, memory: crew.usesMemory ? memory : nil, bus: bus)
         sink.yield(.notice("crew \(crew.name) started"))
         do {
             let result = try await runner.kickoff(inputs: inputs)

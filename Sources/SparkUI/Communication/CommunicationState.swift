@@ -49,6 +49,9 @@ public struct MonitoredMessage: Sendable, Hashable {
 public struct BusReport: Sendable, Hashable {
     public var endpoint: String
     public var messages: [MonitoredMessage]
+    /// Messages seen but not in `messages` (more arrived in one refresh than are kept);
+    /// they count in the rates and totals.
+    public var unshown: Int = 0
     /// Seconds the report covers (for the rates).
     public var seconds: Double
     public var stats: BusStats
@@ -181,11 +184,14 @@ public struct CommunicationScreenState: Sendable {
         streams = report.streams
         deadLetters = report.deadLetters
         deadTable.select(min(deadTable.selected ?? 0, max(0, deadLetters.count - 1)), rowCount: deadLetters.count)
-        let bytes = report.messages.reduce(0) { $0 + $1.bytes }
+        let shownBytes = report.messages.reduce(0) { $0 + $1.bytes }
+        // Unshown messages are counted at the shown messages' mean size.
+        let count = report.messages.count + report.unshown
+        let bytes = report.messages.isEmpty ? 0 : shownBytes * count / report.messages.count
         let seconds = max(0.001, report.seconds)
-        Self.push(Double(report.messages.count) / seconds, into: &messageRate)
+        Self.push(Double(count) / seconds, into: &messageRate)
         Self.push(Double(bytes) / seconds, into: &byteRate)
-        totalMessages += report.messages.count
+        totalMessages += count
         totalBytes += bytes
         var window: [Edge: Int] = [:]
         for m in report.messages { window[Edge(from: m.sender, to: m.receiver), default: 0] += 1 }
@@ -193,9 +199,9 @@ public struct CommunicationScreenState: Sendable {
         if edgeWindows.count > Self.topologyWindow { edgeWindows.removeFirst(edgeWindows.count - Self.topologyWindow) }
         log.append(contentsOf: report.messages)
         if log.count > Self.logCapacity { log.removeFirst(log.count - Self.logCapacity) }
-        let count = rows.count
-        if follow { logTable.select(max(0, count - 1), rowCount: count) }
-        else { logTable.select(min(logTable.selected ?? 0, max(0, count - 1)), rowCount: count) }
+        let rowCount = rows.count
+        if follow { logTable.select(max(0, rowCount - 1), rowCount: rowCount) }
+        else { logTable.select(min(logTable.selected ?? 0, max(0, rowCount - 1)), rowCount: rowCount) }
     }
 
     private static func push(_ v: Double, into history: inout [Double]) {

@@ -1,0 +1,36 @@
+import Foundation
+import SparkBus
+import SparkCore
+
+/// Opens the message bus a `BusEndpoint` names: the in-process bus, or a connection to Redis or
+/// NATS (which fails with `BusError.unreachable` and a hint on how to start the server).
+enum BusFactory {
+    static func open(_ endpoint: BusEndpoint) async throws -> any MessageBus {
+        switch endpoint {
+        case .inProcess:
+            // MERGE: return InProcessBus()  (bus-inproc, not committed when this was written)
+            throw BusError.unreachable(endpoint: "in-process", reason: "this build has no in-process bus yet",
+                                       hint: "use --bus nats://127.0.0.1:4222")
+        case .redis(let redis):
+            // MERGE: return try await RedisBus.connect(redis)  (bus-redis)
+            throw BusError.unreachable(endpoint: endpoint.description, reason: "this build has no Redis client yet (\(redis.host):\(redis.port))",
+                                       hint: "use --bus in-process, or a build with the Redis backend")
+        case .nats(let nats):
+            return try await NATSBus.connect(nats)
+        }
+    }
+}
+
+extension Configuration {
+    /// The TLS options of `bus.tls.*`, or nil when none is set.
+    var busTLS: BusTLS? {
+        guard busCAFile != nil || busCertFile != nil || busKeyFile != nil || busInsecureSkipVerify else { return nil }
+        return BusTLS(caFile: busCAFile, certificateFile: busCertFile, keyFile: busKeyFile,
+                      insecureSkipVerify: busInsecureSkipVerify)
+    }
+
+    /// `bus.url` (or `override`, from `--bus`) with the `bus.tls.*` options.
+    func busEndpoint(override: String? = nil) throws -> BusEndpoint {
+        try BusEndpoint.parse(override ?? busURL, tls: busTLS)
+    }
+}
