@@ -8,9 +8,7 @@ enum BusFactory {
     static func open(_ endpoint: BusEndpoint) async throws -> any MessageBus {
         switch endpoint {
         case .inProcess:
-            // MERGE: return InProcessBus()  (bus-inproc, not committed when this was written)
-            throw BusError.unreachable(endpoint: "in-process", reason: "this build has no in-process bus yet",
-                                       hint: "use --bus nats://127.0.0.1:4222")
+            return InProcessBus()
         case .redis(let redis):
             // MERGE: return try await RedisBus.connect(redis)  (bus-redis)
             throw BusError.unreachable(endpoint: endpoint.description, reason: "this build has no Redis client yet (\(redis.host):\(redis.port))",
