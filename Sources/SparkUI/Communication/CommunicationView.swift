@@ -90,7 +90,14 @@ enum CommunicationView {
     static func logTable(_ state: AppState) -> Table {
         let t = state.theme
         let c = state.communication
-        let rows = c.rows.map { m in
+        let shown = c.rows
+        // The agents and subject columns are as wide as what they show, within bounds.
+        func width(_ texts: [String], header: String) -> Int {
+            min(28, max(DisplayWidth.of(header), texts.map(DisplayWidth.of).max() ?? 0))
+        }
+        let routeWidth = width(shown.suffix(200).map { "\($0.sender) → \($0.receiver)" }, header: "FROM → TO")
+        let subjectWidth = width(shown.suffix(200).map(\.subject), header: "SUBJECT")
+        let rows = shown.map { m in
             Row([
                 Line(time(m.time, in: c.timeZone), style: t.dim),
                 Line("\(m.sender) → \(m.receiver)", style: t.text),
@@ -104,8 +111,8 @@ enum CommunicationView {
         let title = Line([Span(" Messages ", style: t.title), Span("\(filtered)\(c.follow ? "following" : "paused, End follows") ",
                                                                    style: t.dim)])
         return Table(
-            columns: [Column(Line("TIME"), width: .length(8)), Column(Line("FROM → TO"), width: .length(20)),
-                      Column(Line("SUBJECT"), width: .length(20)), Column(Line("SIZE", alignment: .right), width: .length(6), alignment: .right),
+            columns: [Column(Line("TIME"), width: .length(8)), Column(Line("FROM → TO"), width: .length(routeWidth)),
+                      Column(Line("SUBJECT"), width: .length(subjectWidth)), Column(Line("SIZE", alignment: .right), width: .length(6), alignment: .right),
                       Column(Line("LATENCY", alignment: .right), width: .length(7), alignment: .right), Column(Line("PAYLOAD"))],
             rows: rows, headerStyle: t.dim.bold, highlightStyle: c.pane == .log ? t.selection : .plain,
             block: Block(title: title, borderType: .rounded, borderStyle: c.pane == .log && !c.filterFocused ? t.borderFocused : t.border))
@@ -192,10 +199,32 @@ enum CommunicationView {
         let legend = Paragraph([Line(weights)], wrap: .word)
         let legendHeight = min(max(1, inner.height / 3), legend.lineCount(width: inner.width))
         let parts = TerminalUI.Layout.vertical([.fill(1), .length(legendHeight)]).split(inner)
-        // Boxes need three rows per node of a layer; brackets fit more agents.
-        let shape: GraphView.NodeShape = parts[0].height >= 7 && ids.count <= 8 ? .boxed : .brackets
-        buffer.render(GraphView(nodes: nodes, edges: graphEdges, direction: .leftToRight, nodeShape: shape), in: parts[0])
+        buffer.render(fittingGraph(nodes: nodes, edges: graphEdges, area: parts[0]), in: parts[0])
         buffer.render(legend, in: parts[1])
+    }
+
+    /// The graph in the first layout that fits `area`: boxes left to right, brackets left to
+    /// right, boxes top to bottom, else brackets top to bottom (clipped).
+    static func fittingGraph(nodes: [GraphNode], edges: [GraphEdge], area: Rect) -> GraphView {
+        let layers = GraphView(nodes: nodes, edges: edges).layerIndices()
+        var widest: [Int: Int] = [:]
+        var count: [Int: Int] = [:]
+        for (node, layer) in zip(nodes, layers) {
+            widest[layer] = max(widest[layer] ?? 0, min(DisplayWidth.of(node.label), 24))
+            count[layer, default: 0] += 1
+        }
+        let layerCount = (layers.max() ?? 0) + 1
+        let tallest = count.values.max() ?? 1
+        // Each layer is its widest label plus the box or brackets, with a lane for edges between layers.
+        func across(_ pad: Int) -> Int { widest.values.reduce(0) { $0 + $1 + pad } + (layerCount - 1) * 6 }
+        func down(_ rows: Int) -> Int { layerCount * rows + (layerCount - 1) * 2 }
+        let candidates: [(GraphView.Direction, GraphView.NodeShape, Bool)] = [
+            (.leftToRight, .boxed, across(4) <= area.width && tallest * 4 <= area.height + 1),
+            (.leftToRight, .brackets, across(2) <= area.width && tallest * 2 <= area.height + 1),
+            (.topToBottom, .boxed, down(3) <= area.height),
+        ]
+        let (direction, shape, _) = candidates.first { $0.2 } ?? (.topToBottom, .brackets, true)
+        return GraphView(nodes: nodes, edges: edges, direction: direction, nodeShape: shape)
     }
 
     /// `HH:MM:SS` in `zone`.
