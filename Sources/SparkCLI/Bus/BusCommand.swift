@@ -19,7 +19,7 @@ struct BusCommand: AsyncParsableCommand {
             `nats-server -a 127.0.0.1 -p 4222 -js` with --bus nats://127.0.0.1:4222, or \
             `redis-server --port 6379` with --bus redis://127.0.0.1:6379.
             """,
-        subcommands: [Pub.self, Sub.self, Request.self, Stats.self, Dead.self]
+        subcommands: [Pub.self, Sub.self, Request.self, Stats.self, Stream.self, Consume.self, Dead.self]
     )
 
     /// What every bus command needs: the configuration and which bus.
@@ -151,6 +151,60 @@ struct BusCommand: AsyncParsableCommand {
                 for name in try await bus.streamNames() { streams.append(try await bus.streamStatus(name)) }
                 print(json ? BusFormat.json(endpoint: bus.endpoint, stats: stats, streams: streams)
                            : BusFormat.text(endpoint: bus.endpoint, stats: stats, streams: streams))
+            }
+        }
+    }
+
+    struct Stream: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a durable stream, or update its subjects and limits.")
+        @OptionGroup var options: Options
+        @Argument(help: "The stream's name (letters, digits, - and _).") var name: String
+        @Option(help: "Subjects it stores, comma-separated (orders.>,invoices.*).") var subjects: String
+        @Option(name: .customLong("ack-wait"), help: "How long a delivery may go unacknowledged: 30s, 500ms.") var ackWait = "30s"
+        @Option(name: .customLong("max-deliveries"), help: "Deliveries without an ack before a message is a dead letter.")
+        var maxDeliveries = 5
+
+        func run() async throws {
+            guard let wait = BusFormat.duration(ackWait) else {
+                throw ValidationError("--ack-wait expects a duration like 30s or 500ms, got '\(ackWait)'")
+            }
+            let config = StreamConfig(name: name, subjects: subjects.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                                      ackWait: wait, maxDeliveries: maxDeliveries)
+            try config.validate()
+            try await options.with { bus in
+                try await bus.ensureStream(config)
+                print("stream \(name) stores \(config.subjects.joined(separator: ", "))")
+            }
+        }
+    }
+
+    struct Consume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read a durable stream as a named consumer, acknowledging each message.")
+        @OptionGroup var options: Options
+        @Argument(help: "The stream.") var stream: String
+        @Argument(help: "The consumer's name (it resumes where it acknowledged).") var name: String
+        @Option(help: "Stop after this many messages.") var count = 1
+        @Option(help: "How long to wait for each batch: 2s, 500ms.") var wait = "2s"
+        @Flag(name: .customLong("no-ack"), help: "Do not acknowledge (the messages are delivered again, then dead-lettered).")
+        var noAck = false
+
+        func run() async throws {
+            guard let patience = BusFormat.duration(wait) else {
+                throw ValidationError("--wait expects a duration like 2s or 500ms, got '\(wait)'")
+            }
+            try await options.with { bus in
+                let consumer = try await bus.consumer(stream: stream, name: name)
+                var seen = 0
+                while seen < count {
+                    let batch = try await consumer.fetch(max: count - seen, wait: patience)
+                    if batch.isEmpty { break }
+                    for m in batch {
+                        print("\(m.id)\t\(m.deliveryCount)×\t\(BusFormat.line(m.message))")
+                        if !noAck { try await consumer.ack(m) }
+                    }
+                    seen += batch.count
+                }
+                if seen < count { Progress.line("\(seen) of \(count): nothing more within \(wait)") }
             }
         }
     }
