@@ -121,9 +121,7 @@ struct BusCommand: AsyncParsableCommand {
         @Flag(help: "Print the reply as JSON.") var json = false
 
         func run() async throws {
-            guard let wait = BusFormat.duration(timeout) else {
-                throw ValidationError("--timeout expects a duration like 2s, 500ms or 1.5, got '\(timeout)'")
-            }
+            let wait = try BusFormat.duration(timeout, option: "--timeout")
             try Subject.validate(subject)
             try await options.with { bus in
                 let started = ContinuousClock.now
@@ -165,9 +163,7 @@ struct BusCommand: AsyncParsableCommand {
         var maxDeliveries = 5
 
         func run() async throws {
-            guard let wait = BusFormat.duration(ackWait) else {
-                throw ValidationError("--ack-wait expects a duration like 30s or 500ms, got '\(ackWait)'")
-            }
+            let wait = try BusFormat.duration(ackWait, option: "--ack-wait")
             let config = StreamConfig(name: name, subjects: subjects.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                       ackWait: wait, maxDeliveries: maxDeliveries)
             try config.validate()
@@ -189,9 +185,7 @@ struct BusCommand: AsyncParsableCommand {
         var noAck = false
 
         func run() async throws {
-            guard let patience = BusFormat.duration(wait) else {
-                throw ValidationError("--wait expects a duration like 2s or 500ms, got '\(wait)'")
-            }
+            let patience = try BusFormat.duration(wait, option: "--wait")
             try await options.with { bus in
                 let consumer = try await bus.consumer(stream: stream, name: name)
                 var seen = 0
@@ -253,6 +247,12 @@ enum BusFormat {
             return .milliseconds(Int64((v * scale).rounded()))
         }
         return value("ms", 1) ?? value("s", 1000) ?? value("m", 60_000) ?? Double(t).flatMap { $0 > 0 && $0.isFinite ? .milliseconds(Int64(($0 * 1000).rounded())) : nil }
+    }
+
+    /// The duration an option gives, or a usage error naming the option.
+    static func duration(_ text: String, option: String) throws -> Duration {
+        guard let d = duration(text) else { throw ValidationError("\(option) expects a duration like 2s, 500ms or 1.5, got '\(text)'") }
+        return d
     }
 
     /// `subject [from sender] 12 B: text`.

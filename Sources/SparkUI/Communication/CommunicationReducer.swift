@@ -38,16 +38,7 @@ extension AppState {
             communication.filterFocused = false
             input.clear()
         case .char("c") where ctrl: return [.quit]
-        case .char("u") where ctrl: input.clear()
-        case .char("w") where ctrl: input.deleteWordBackward()
-        case .backspace: input.deleteBackward()
-        case .delete: input.deleteForward()
-        case .left: input.moveLeft()
-        case .right: input.moveRight()
-        case .home: input.home()
-        case .end: input.end()
-        case .char(let c) where !ctrl: input.insert(String(c))
-        default: break
+        default: Self.edit(&input, key)
         }
         setCommunicationFilter(input)
         return []
