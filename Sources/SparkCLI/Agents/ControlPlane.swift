@@ -34,6 +34,11 @@ final class ControlPlane: AppHost {
     private let openBus = Mutex<(any MessageBus)?>(nil)
     /// How often the Communication screen gets a report.
     let busRefresh: Duration
+    /// Deployed agents answering questions on the bus, by name, each serving in its task.
+    private let responders = Mutex<[String: (responder: AgentResponder, task: Task<Void, Never>)]>([:])
+    /// The run their question and answer events go to: one per dashboard session, created
+    /// when the first deployed agent starts answering.
+    private let responderRun = Mutex<RunContext?>(nil)
 
     /// The policy agents deployed from the terminal get: three restarts, 2 s apart and doubling.
     static let defaultPolicy = RestartPolicy.onFailure(maxRestarts: 3, backoff: .seconds(2))
@@ -129,6 +134,7 @@ final class ControlPlane: AppHost {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(1))
                     await self.reconcile()
+                    await self.serveDeployedAgents()
                 }
             },
             Task { await self.watchBus() },
@@ -138,6 +144,13 @@ final class ControlPlane: AppHost {
 
     func stop() async {
         for t in loops.withLock({ $0 }) { t.cancel() }
+        for (responder, task) in responders.withLock({ $0.values.map { ($0.responder, $0.task) } }) {
+            await responder.stop()
+            task.cancel()
+        }
+        if let run = responderRun.withLock({ $0 }) {
+            try? await store.finishRun(id: run.runID, status: .succeeded, output: nil, error: nil, usage: await run.usage.total)
+        }
         await supervisor.flushPersistence()
         await memory?.waitForQueue()
         // The next start restores the similarity index instead of rebuilding it.
@@ -145,6 +158,38 @@ final class ControlPlane: AppHost {
         await models.shutdown()
         await bus?.close()
         sink.finish()
+    }
+
+    /// Deployed agents answer questions asked of them on the dashboard's bus
+    /// (`agent.<name>.ask`), each with a model call of its own (`AgentResponder`); an agent
+    /// stopped or removed stops answering. Their events go to one run per dashboard session.
+    func serveDeployedAgents() async {
+        guard let bus, let records = try? await store.listAgents() else { return }
+        let wanted = Dictionary(records.filter { $0.desiredState == .started }.map { ($0.name, $0) }) { a, _ in a }
+        let served = responders.withLock { Set($0.keys) }
+        for name in served.subtracting(wanted.keys) {
+            if let gone = responders.withLock({ $0.removeValue(forKey: name) }) {
+                await gone.responder.stop()
+                gone.task.cancel()
+            }
+        }
+        for (name, record) in wanted where !served.contains(name) {
+            guard let spec = try? AgentRecordCoding.spec(record), let model = try? models.resolver(spec.model),
+                  let run = try? await responderContext(),
+                  let responder = try? await AgentResponder.start(agent: spec, model: model, bus: bus, run: run)
+            else { continue }
+            let task = Task { await responder.serve() }
+            responders.withLock { $0[name] = (responder, task) }
+        }
+    }
+
+    private func responderContext() async throws -> RunContext {
+        if let run = responderRun.withLock({ $0 }) { return run }
+        let record = RunRecord(kind: .agent, name: "deployed agents answering on the bus", inputs: ["bus": bus?.endpoint ?? ""])
+        try await store.createRun(record)
+        let run = RunContext(runID: record.id, store: store, workspace: try Workspace(workspace))
+        responderRun.withLock { $0 = run }
+        return run
     }
 
     /// Applies what the CLI wrote to the registry: agents deployed, started, stopped or

@@ -131,7 +131,8 @@ struct BusCommand: AsyncParsableCommand {
                 let elapsed = ContinuousClock.now - started
                 if json { print(BusFormat.json(reply)) } else {
                     print(reply.text)
-                    Progress.line("reply from \(reply.headers[BusHeader.sender] ?? "?") in \(elapsed)")
+                    let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+                    Progress.line("reply from \(reply.headers[BusHeader.sender] ?? "?") in \(String(format: "%.1f", ms)) ms")
                 }
             }
         }

@@ -7,9 +7,10 @@ import Synchronization
 /// keeps what it sees, and at each refresh reports those messages with the bus's counters,
 /// every durable stream's status and their first dead letters.
 ///
-/// Protocol plumbing is left out: reply inboxes (`_INBOX.`) and NATS's JetStream API and
-/// acknowledgements (`$JS.`, `$SYS.`), which the monitor's own status calls would otherwise
-/// flood the log with. A refresh keeps at most `maxPerReport` messages (the newest); the
+/// Protocol plumbing is left out: NATS's JetStream API and acknowledgements (`$JS.`,
+/// `$SYS.`), which the monitor's own status calls would otherwise flood the log with, and
+/// replies on `_INBOX.` subjects unless SparkPlug sent them (an agent's answer carries
+/// `Spark-Sender`, and is shown). A refresh keeps at most `maxPerReport` messages (the newest); the
 /// counts stay exact.
 final class BusMonitor: Sendable {
     let bus: any MessageBus
@@ -23,8 +24,10 @@ final class BusMonitor: Sendable {
     private let pending = Mutex(Pending())
 
     /// Subjects that are protocol plumbing rather than traffic between agents.
-    static func isPlumbing(_ subject: String) -> Bool {
-        subject.hasPrefix("_INBOX.") || subject.hasPrefix("$JS.") || subject.hasPrefix("$SYS.") || subject.hasPrefix("$KV.")
+    static func isPlumbing(_ message: BusMessage) -> Bool {
+        let s = message.subject
+        if s.hasPrefix("_INBOX.") { return message.headers[BusHeader.sender] == nil }
+        return s.hasPrefix("$JS.") || s.hasPrefix("$SYS.") || s.hasPrefix("$KV.")
     }
 
     private init(bus: any MessageBus, subscription: BusSubscription, maxPerReport: Int) {
@@ -57,7 +60,7 @@ final class BusMonitor: Sendable {
 
     private func read() async {
         do {
-            for try await message in subscription where !Self.isPlumbing(message.subject) {
+            for try await message in subscription where !Self.isPlumbing(message) {
                 let seen = MonitoredMessage.from(message, at: Date())
                 pending.withLock { p in
                     p.messages.append(seen)

@@ -33,6 +33,7 @@ public struct MonitoredMessage: Sendable, Hashable {
         let receiver: String
         if let r = h[BusHeader.receiver] { receiver = r }
         else if message.subject.hasPrefix("topic.") { receiver = "topic:" + message.subject.dropFirst(6) }
+        else if message.subject.hasPrefix("_INBOX.") { receiver = "reply" }
         else if message.subject.hasPrefix("agent."), message.subject.split(separator: ".").count == 3 {
             receiver = String(message.subject.split(separator: ".")[1])
         } else { receiver = message.subject }
