@@ -118,7 +118,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SparkStoreTests", dependencies: ["SparkStore", "SparkCore", "SparkTesting", "SparkMemory"]),
-        .testTarget(name: "SparkEngineTests", dependencies: ["SparkEngine", "SparkCore", "SparkTesting"]),
+        .testTarget(name: "SparkEngineTests", dependencies: ["SparkEngine", "SparkCore", "SparkTesting", "SparkBus"]),
         .testTarget(
             name: "SparkBusTests",
             dependencies: [

@@ -17,8 +17,13 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "Seconds between samples (overrides monitor.interval).")
     var interval: Double?
 
+    @Option(name: .customLong("bus"), help: ArgumentHelp("The bus crews talk on and the Communication screen watches (overrides bus.url).",
+                                                         valueName: "url"))
+    var busURL: String?
+
     func run() async throws {
-        let config = try global.load(interval: interval)
+        var config = try global.load(interval: interval)
+        if let busURL { try ConfigurationLoader.applyFlag("bus.url=\(busURL)", to: &config) }
         let monitor = config.makeMonitor()
 
         let session: TerminalSession

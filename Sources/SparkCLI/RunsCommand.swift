@@ -130,6 +130,10 @@ enum RunsFormat {
     static func summary(_ event: RunEvent, max: Int = 100) -> String {
         var parts: [String] = []
         if let task = event.task { parts.append("task=\(task)") }
+        if event.kind == .message, let line = messageSummary(event.payload) {
+            parts.append(line)
+            return oneLine(parts.joined(separator: " "), max: max)
+        }
         switch event.payload {
         case .object(let members):
             for key in members.keys.sorted() { parts.append("\(key)=\(short(members[key]!))") }
@@ -139,6 +143,17 @@ enum RunsFormat {
             parts.append(short(other))
         }
         return oneLine(parts.joined(separator: " "), max: max)
+    }
+
+    /// A bus message: `sent alice → bob agent.bob.inbox 21 B 0.4 ms: text`.
+    static func messageSummary(_ p: JSONValue) -> String? {
+        guard let direction = p["direction"]?.stringValue, let sender = p["sender"]?.stringValue,
+              let receiver = p["receiver"]?.stringValue, let subject = p["subject"]?.stringValue else { return nil }
+        var line = "\(direction) \(sender) → \(receiver) \(subject)"
+        if let bytes = p["bytes"]?.numberValue { line += " \(Int(bytes)) B" }
+        if let ms = p["latency_ms"]?.numberValue { line += " \(ms < 10 ? String(format: "%.2f", ms) : String(Int(ms.rounded()))) ms" }
+        if let text = p["text"]?.stringValue { line += ": " + text }
+        return line
     }
 
     private static func short(_ value: JSONValue) -> String {

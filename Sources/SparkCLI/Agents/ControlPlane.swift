@@ -1,4 +1,5 @@
 import Foundation
+import SparkBus
 import SparkCore
 import SparkEngine
 import SparkMemory
@@ -26,6 +27,18 @@ final class ControlPlane: AppHost {
     private let sink: AsyncStream<Action>.Continuation
     private let questions = QuestionBoard()
     private let loops = Mutex<[Task<Void, Never>]>([])
+    /// The bus crews run from here talk on, and the Communication screen watches (`bus.url`).
+    let busEndpoint: BusEndpoint?
+    /// Why there is no bus (a bad `bus.url`, a server that cannot be reached).
+    private let busProblem = Mutex<String?>(nil)
+    private let openBus = Mutex<(any MessageBus)?>(nil)
+    /// How often the Communication screen gets a report.
+    let busRefresh: Duration
+    /// Deployed agents answering questions on the bus, by name, each serving in its task.
+    private let responders = Mutex<[String: (responder: AgentResponder, task: Task<Void, Never>)]>([:])
+    /// The run their question and answer events go to: one per dashboard session, created
+    /// when the first deployed agent starts answering.
+    private let responderRun = Mutex<RunContext?>(nil)
 
     /// The policy agents deployed from the terminal get: three restarts, 2 s apart and doubling.
     static let defaultPolicy = RestartPolicy.onFailure(maxRestarts: 3, backoff: .seconds(2))
@@ -47,6 +60,47 @@ final class ControlPlane: AppHost {
             memoryDesk = MemoryDesk(service: MemoryService(backend: store, embedder: embedder), modelURL: "(no default model)")
         }
         (stream, sink) = AsyncStream.makeStream(of: Action.self, bufferingPolicy: .bufferingNewest(256))
+        do {
+            busEndpoint = try config.busEndpoint()
+        } catch {
+            busEndpoint = nil
+            busProblem.withLock { $0 = "bus: \(error)" }
+        }
+        busRefresh = .milliseconds(Int(max(0.25, config.monitorInterval) * 1000))
+    }
+
+    /// The open bus, if it could be opened.
+    var bus: (any MessageBus)? { openBus.withLock { $0 } }
+
+    /// Opens the bus and reports its traffic to the Communication screen until cancelled.
+    func watchBus() async {
+        guard let endpoint = busEndpoint else {
+            let problem = busProblem.withLock { $0 } ?? "no bus"
+            sink.yield(.bus(BusReport(endpoint: "no bus", messages: [], seconds: 1, stats: BusStats(), error: problem)))
+            return
+        }
+        let bus: any MessageBus
+        let monitor: BusMonitor
+        do {
+            bus = try await BusFactory.open(endpoint)
+            monitor = try await BusMonitor.start(bus: bus)
+        } catch {
+            var stats = BusStats()
+            stats.connected = false
+            sink.yield(.bus(BusReport(endpoint: endpoint.description, messages: [], seconds: 1, stats: stats,
+                                      error: "\(error)")))
+            return
+        }
+        openBus.withLock { $0 = bus }
+        let sink = self.sink
+        await monitor.run(every: busRefresh) { sink.yield(.bus($0)) }
+        await monitor.stop()
+    }
+
+    /// Redeliver or drop a dead letter (the Communication screen).
+    func perform(_ request: BusRequest) async -> [Action] {
+        guard let bus else { return [.notice("no bus: \(busProblem.withLock { $0 } ?? "it is not open")")] }
+        return [.notice(await BusMonitor.perform(request, on: bus))]
     }
 
     func events() -> AsyncStream<Action> { stream }
@@ -80,20 +134,62 @@ final class ControlPlane: AppHost {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .seconds(1))
                     await self.reconcile()
+                    await self.serveDeployedAgents()
                 }
             },
+            Task { await self.watchBus() },
         ]
         loops.withLock { $0 = tasks }
     }
 
     func stop() async {
         for t in loops.withLock({ $0 }) { t.cancel() }
+        for (responder, task) in responders.withLock({ $0.values.map { ($0.responder, $0.task) } }) {
+            await responder.stop()
+            task.cancel()
+        }
+        if let run = responderRun.withLock({ $0 }) {
+            try? await store.finishRun(id: run.runID, status: .succeeded, output: nil, error: nil, usage: await run.usage.total)
+        }
         await supervisor.flushPersistence()
         await memory?.waitForQueue()
         // The next start restores the similarity index instead of rebuilding it.
         _ = try? await memory?.saveIndex()
         await models.shutdown()
+        await bus?.close()
         sink.finish()
+    }
+
+    /// Deployed agents answer questions asked of them on the dashboard's bus
+    /// (`agent.<name>.ask`), each with a model call of its own (`AgentResponder`); an agent
+    /// stopped or removed stops answering. Their events go to one run per dashboard session.
+    func serveDeployedAgents() async {
+        guard let bus, let records = try? await store.listAgents() else { return }
+        let wanted = Dictionary(records.filter { $0.desiredState == .started }.map { ($0.name, $0) }) { a, _ in a }
+        let served = responders.withLock { Set($0.keys) }
+        for name in served.subtracting(wanted.keys) {
+            if let gone = responders.withLock({ $0.removeValue(forKey: name) }) {
+                await gone.responder.stop()
+                gone.task.cancel()
+            }
+        }
+        for (name, record) in wanted where !served.contains(name) {
+            guard let spec = try? AgentRecordCoding.spec(record), let model = try? models.resolver(spec.model),
+                  let run = try? await responderContext(),
+                  let responder = try? await AgentResponder.start(agent: spec, model: model, bus: bus, run: run)
+            else { continue }
+            let task = Task { await responder.serve() }
+            responders.withLock { $0[name] = (responder, task) }
+        }
+    }
+
+    private func responderContext() async throws -> RunContext {
+        if let run = responderRun.withLock({ $0 }) { return run }
+        let record = RunRecord(kind: .agent, name: "deployed agents answering on the bus", inputs: ["bus": bus?.endpoint ?? ""])
+        try await store.createRun(record)
+        let run = RunContext(runID: record.id, store: store, workspace: try Workspace(workspace))
+        responderRun.withLock { $0 = run }
+        return run
     }
 
     /// Applies what the CLI wrote to the registry: agents deployed, started, stopped or
@@ -184,7 +280,7 @@ final class ControlPlane: AppHost {
         }
         let human = TerminalHumanInput(board: questions, sink: sink, observer: observer, agent: { current.withLock { $0 } ?? crew.name })
         let runner = CrewRunner(crew: crew, models: models.resolver, store: store, workspace: workspace, tools: tools,
-                                humanInput: human, observer: observer, memory: crew.usesMemory ? memory : nil)
+                                humanInput: human, observer: observer, memory: crew.usesMemory ? memory : nil, bus: bus)
         sink.yield(.notice("crew \(crew.name) started"))
         do {
             let result = try await runner.kickoff(inputs: inputs)

@@ -40,6 +40,11 @@ struct CrewCommand: AsyncParsableCommand {
         @Option(help: "Folder the agents' file tools work in (default: the current directory).")
         var workspace: String?
 
+        @Option(name: .customLong("bus"), help: ArgumentHelp(
+            "Let the agents message each other on this bus (in-process, nats://host:port, redis://host:port); the message tool is added to every agent.",
+            valueName: "url"))
+        var busURL: String?
+
         @Flag(help: "Print the run record, the result and every event as JSON.")
         var json = false
 
@@ -81,9 +86,20 @@ struct CrewCommand: AsyncParsableCommand {
                     Progress.line("warning: the crew runs without memory: \(error)")
                 }
             }
+            // With --bus the agents get the message tool and talk on that bus (in-process: among
+            // this crew's agents; nats:// or redis://: with agents and people anywhere).
+            var bus: (any MessageBus)?
+            if let busURL {
+                let endpoint = try CLIError.wrap {
+                    var c = config
+                    try ConfigurationLoader.applyFlag("bus.url=\(busURL)", to: &c)
+                    return try c.busEndpoint()
+                }
+                bus = try await BusFactory.open(endpoint)
+            }
             let runner = CrewRunner(crew: loaded.crew, models: models.resolver, store: store, workspace: root,
                                     tools: config.toolRegistry(), humanInput: StdinHumanInput(),
-                                    observer: progress.observer, memory: memory, memoryUser: user)
+                                    observer: progress.observer, memory: memory, memoryUser: user, bus: bus)
             let kickoff = Task { try await runner.kickoff(inputs: values) }
             // Ctrl-C cancels the run, which is then recorded as cancelled (SIGKILL leaves it
             // running; the next start marks it interrupted).

@@ -37,6 +37,15 @@ public struct Configuration: Sendable, Equatable {
     public var modelTotalTimeout: Double = 300
     /// Hosts the `http_get` tool may fetch from (subdomains included); empty: none.
     public var httpAllowedHosts: [String] = []
+    /// The message bus agents talk on (`bus.url`): `in-process`, `redis://…`, `nats://…`.
+    public var busURL: String = "in-process"
+    /// PEM file of the certificate authorities a TLS bus is checked against (`bus.tls.ca_file`).
+    public var busCAFile: String?
+    /// Client certificate and key for a TLS bus that asks for one (`bus.tls.cert_file`, `bus.tls.key_file`).
+    public var busCertFile: String?
+    public var busKeyFile: String?
+    /// Skip checking a TLS bus's certificate (`bus.tls.insecure_skip_verify`; self-signed test servers only).
+    public var busInsecureSkipVerify = false
 
     /// An OpenAI-compatible server, as configured.
     public struct Provider: Sendable, Equatable {
@@ -110,6 +119,12 @@ public struct ConfigKey: Sendable {
         ConfigKey(path: "model.timeout.total", kind: .number, help: "seconds for a whole model call (default 300)"),
         ConfigKey(path: "tools.http.allowed_hosts", kind: .list,
                   help: "hosts the http_get tool may fetch from, subdomains included (a YAML list, or comma-separated; default none)"),
+        ConfigKey(path: "bus.url", kind: .string,
+                  help: "message bus: in-process (default; lives inside one sparkplug), redis://[user:pass@]host:port[/db], rediss://…, nats://[user:pass@|token@]host:port or tls://…"),
+        ConfigKey(path: "bus.tls.ca_file", kind: .string, help: "PEM file of the certificate authorities a TLS bus is checked against (default: the system's)"),
+        ConfigKey(path: "bus.tls.cert_file", kind: .string, help: "PEM client certificate for a TLS bus that asks for one"),
+        ConfigKey(path: "bus.tls.key_file", kind: .string, help: "PEM key of bus.tls.cert_file"),
+        ConfigKey(path: "bus.tls.insecure_skip_verify", kind: .bool, help: "do not check the TLS bus's certificate (self-signed test servers only; default false)"),
         ConfigKey(path: "data_dir", kind: .string,
                   help: "where SparkPlug keeps its data (env SPARKPLUG_HOME; default $XDG_DATA_HOME/sparkplug)"),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import SparkBus
 import Yams
 
 /// Reads ``Configuration`` from YAML, the environment and flags, with errors that name the
@@ -221,16 +222,37 @@ public enum ConfigurationLoader {
             }
             config.theme = raw
         case "ui.mouse":
-            switch raw.lowercased() {
-            case "true", "yes", "on", "1": config.mouse = true
-            case "false", "no", "off", "0": config.mouse = false
-            default: throw ValueProblem(text: "expected true or false, found '\(raw)'")
+            config.mouse = try bool(raw)
+        case "bus.url":
+            do {
+                _ = try BusEndpoint.parse(raw)
+            } catch {
+                throw ValueProblem(text: error.description)
             }
+            config.busURL = raw.trimmingCharacters(in: .whitespaces)
+        case "bus.tls.ca_file", "bus.tls.cert_file", "bus.tls.key_file":
+            guard !raw.isEmpty else { throw ValueProblem(text: "must not be empty") }
+            let path = (raw as NSString).expandingTildeInPath
+            switch key.path {
+            case "bus.tls.ca_file": config.busCAFile = path
+            case "bus.tls.cert_file": config.busCertFile = path
+            default: config.busKeyFile = path
+            }
+        case "bus.tls.insecure_skip_verify":
+            config.busInsecureSkipVerify = try bool(raw)
         case "data_dir":
             guard !raw.isEmpty else { throw ValueProblem(text: "must not be empty") }
             config.dataDir = (raw as NSString).expandingTildeInPath
         default:
             throw ValueProblem(text: "unknown key")
+        }
+    }
+
+    static func bool(_ raw: String) throws -> Bool {
+        switch raw.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: throw ValueProblem(text: "expected true or false, found '\(raw)'")
         }
     }
 

@@ -84,6 +84,8 @@ public struct RunEvent: Sendable, Hashable, Codable {
         case memory = "memory"
         /// Something went wrong without stopping the run (e.g. the memory was unreachable).
         case warning = "warning"
+        /// A bus message an agent sent or received: direction, sender, receiver, subject, bytes, latency_ms.
+        case message = "message"
     }
 
     public var runID: String

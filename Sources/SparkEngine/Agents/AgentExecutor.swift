@@ -67,14 +67,19 @@ public struct AgentExecutor: Sendable {
     /// (``remember(output:task:)``). The caller decides who gets it (`CrewRunner`: agents
     /// with `memory: true`, and every agent of a crew with `memory: true`).
     public let memory: AgentMemoryAccess?
+    /// The agent's end of the message bus, when one is wired: gives it the `message` tool, and
+    /// what reached its inbox is added to its next model call.
+    public let mailbox: AgentMailbox?
     /// The system prompt, built once.
     public let systemPrompt: String
     private let toolSpecs: [ToolSpec]
 
     public init(agent: AgentSpec, model: any ChatModel, tools: ToolRegistry, run: RunContext,
-                rateLimiter: RateLimiter? = nil, memory: AgentMemoryAccess? = nil) {
+                rateLimiter: RateLimiter? = nil, memory: AgentMemoryAccess? = nil, mailbox: AgentMailbox? = nil) {
         var tools = tools
         if let memory { tools.register(MemoryTool(access: memory)) }
+        if let mailbox { tools.register(MessageTool(mailbox: mailbox)) }
+        self.mailbox = mailbox
         self.agent = agent
         self.model = model
         self.tools = tools
@@ -110,6 +115,10 @@ public struct AgentExecutor: Sendable {
         for iteration in 1...max(1, agent.maxIterations) {
             try Task.checkCancellation()
             if let rateLimiter { try await rateLimiter.acquire() }
+            if let mailbox {
+                let incoming = await mailbox.receive(task: task)
+                if !incoming.isEmpty { messages.append(.user(AgentMailbox.promptBlock(incoming))) }
+            }
             observer?(.modelCallStarted(agent: name, prompt: messages.last?.content ?? ""))
 
             // The model reference (agent.model) chose `model`; the client knows the server's model name.

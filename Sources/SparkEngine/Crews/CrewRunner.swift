@@ -23,6 +23,10 @@ public struct CrewRunner: Sendable {
     public var memory: (any AgentMemory)?
     /// Whose memories agents with memory also recall (`--user`); nil for none.
     public var memoryUser: String?
+    /// The message bus agents talk on; nil runs them without the `message` tool. With a bus,
+    /// every agent (and the manager) gets a mailbox for the run, and every agent answers
+    /// questions asked of it (`AgentResponder`) while the run lasts.
+    public var bus: (any MessageBus)?
     private let makeLimiter: @Sendable (Int) -> RateLimiter
 
     /// A runner for `crew`. `clock` paces `max_rpm` (a manual clock in tests).
@@ -30,8 +34,9 @@ public struct CrewRunner: Sendable {
         crew: CrewSpec, models: @escaping ModelResolver, store: any RunStore, workspace: URL,
         tools: ToolRegistry = .builtIns(), humanInput: (any HumanInputProvider)? = nil, observer: AgentObserver? = nil,
         maxOutputRetries: Int = 2, memory: (any AgentMemory)? = nil, memoryUser: String? = nil,
-        clock: C = ContinuousClock()
+        bus: (any MessageBus)? = nil, clock: C = ContinuousClock()
     ) where C.Duration == Duration {
+        self.bus = bus
         self.memory = memory
         self.memoryUser = memoryUser
         self.crew = crew
@@ -103,7 +108,8 @@ public struct CrewRunner: Sendable {
         try Self.validate(crew)
         let runID = RunRecord.newID()
         let context = RunContext(runID: runID, store: store, workspace: try Workspace(workspace), observer: observer)
-        let executors = try makeExecutors(crew, context: context)
+        let messaging = try await openMessaging(crew, context: context)
+        let executors = try makeExecutors(crew, context: context, mailboxes: messaging.mailboxes)
 
         try await store.createRun(RunRecord(id: runID, kind: .crew, name: crew.name, inputs: inputs))
         try await store.append(RunEvent(runID: runID, kind: .runStarted, payload: [
@@ -111,11 +117,15 @@ public struct CrewRunner: Sendable {
             "tasks": .array(crew.tasks.map { .string($0.name) }), "agents": .array(crew.agents.map { .string($0.name) }),
         ]))
         do {
-            var outputs: [TaskOutput] = []
-            for task in crew.tasks {
-                let executor = crew.process == .hierarchical ? executors.manager! : executors.byName[task.agent!]!
-                let contextText = Self.contextText(for: task, outputs: outputs)
-                outputs.append(try await perform(task, executor: executor, context: contextText, inputs: inputs, run: context))
+            let outputs = try await messaging.serving {
+                var outputs: [TaskOutput] = []
+                for task in crew.tasks {
+                    let executor = crew.process == .hierarchical ? executors.manager! : executors.byName[task.agent!]!
+                    let contextText = Self.contextText(for: task, outputs: outputs)
+                    outputs.append(try await perform(task, executor: executor, context: contextText, inputs: inputs,
+                                                     run: context))
+                }
+                return outputs
             }
             let usage = await context.usage.total
             let final = outputs.last?.output ?? ""
@@ -153,13 +163,16 @@ public struct CrewRunner: Sendable {
     }
 
     /// One executor per agent (tools, model, rate limit, memory), plus the manager for hierarchical crews.
-    private func makeExecutors(_ crew: CrewSpec, context: RunContext) throws -> Executors {
+    private func makeExecutors(_ crew: CrewSpec, context: RunContext, mailboxes: [String: AgentMailbox]) throws
+        -> Executors
+    {
         var workers: [String: AgentExecutor] = [:]
         for agent in crew.agents {
             let limiter = agent.maxRequestsPerMinute.map(makeLimiter)
             workers[agent.name] = AgentExecutor(agent: agent, model: try models(agent.model),
                                                 tools: try tools.subset(agent.tools, for: agent.name), run: context,
-                                                rateLimiter: limiter, memory: memoryAccess(for: agent, in: crew))
+                                                rateLimiter: limiter, memory: memoryAccess(for: agent, in: crew),
+                                                mailbox: mailboxes[agent.name])
         }
         let plain = workers
         let runWorker: @Sendable (AgentSpec, String, String?, String) async throws -> AgentResult = { agent, prompt, task, query in
@@ -178,7 +191,8 @@ public struct CrewRunner: Sendable {
                 for tool in delegationTools(excluding: agent.name) { registry.register(tool) }
                 workers[agent.name] = AgentExecutor(agent: agent, model: workers[agent.name]!.model, tools: registry,
                                                     run: context, rateLimiter: workers[agent.name]!.rateLimiter,
-                                                    memory: workers[agent.name]!.memory)
+                                                    memory: workers[agent.name]!.memory,
+                                                    mailbox: workers[agent.name]!.mailbox)
             }
         }
         var manager: AgentExecutor?
@@ -188,9 +202,24 @@ public struct CrewRunner: Sendable {
             for tool in delegationTools(excluding: spec.name) { registry.register(tool) }
             manager = AgentExecutor(agent: spec, model: try models(spec.model ?? crew.managerModel), tools: registry,
                                     run: context, rateLimiter: spec.maxRequestsPerMinute.map(makeLimiter),
-                                    memory: memoryAccess(for: spec, in: crew))
+                                    memory: memoryAccess(for: spec, in: crew), mailbox: mailboxes[spec.name])
         }
         return Executors(byName: workers, manager: manager)
+    }
+
+    /// Mailboxes for every agent (and the manager) and a responder for every agent, when a bus is wired.
+    private func openMessaging(_ crew: CrewSpec, context: RunContext) async throws -> CrewMessaging {
+        guard let bus else { return CrewMessaging(mailboxes: [:], responders: []) }
+        var names = crew.agents.map(\.name)
+        if crew.process == .hierarchical { names.append((crew.manager ?? Self.standardManager(model: nil)).name) }
+        var mailboxes: [String: AgentMailbox] = [:]
+        for name in names { mailboxes[name] = try await AgentMailbox.open(agent: name, bus: bus, run: context) }
+        var responders: [AgentResponder] = []
+        for agent in crew.agents {
+            responders.append(try await AgentResponder.start(agent: agent, model: try models(agent.model), bus: bus,
+                                                             run: context))
+        }
+        return CrewMessaging(mailboxes: mailboxes, responders: responders)
     }
 
     /// Runs one task with `executor`: prompt, schema check with bounded re-asks, human review, output file.
@@ -294,6 +323,26 @@ public struct CrewRunner: Sendable {
             return .failure(ToolError(first.message))
         } catch {
             return .failure(ToolError(String(describing: error)))
+        }
+    }
+}
+
+/// A run's mailboxes and responders; `serving` runs the crew's work while the responders answer.
+struct CrewMessaging: Sendable {
+    var mailboxes: [String: AgentMailbox]
+    var responders: [AgentResponder]
+
+    /// Runs `body` while every responder serves, then stops them and closes the mailboxes.
+    func serving(_ body: () async throws -> [TaskOutput]) async throws -> [TaskOutput] {
+        if responders.isEmpty && mailboxes.isEmpty { return try await body() }
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for responder in responders { group.addTask { await responder.serve() } }
+            let result: Result<[TaskOutput], any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            for responder in responders { await responder.stop() }
+            for mailbox in mailboxes.values { await mailbox.close() }
+            group.cancelAll()
+            return try result.get()
         }
     }
 }

@@ -23,6 +23,8 @@ public enum Action: Sendable {
     case memory(MemoryOutcome)
     /// A message for the status line (the outcome of a request, an error).
     case notice(String)
+    /// What the bus monitor saw since its last report (the Communication screen).
+    case bus(BusReport)
 }
 
 /// What the reducer asks the outside world to do.
@@ -35,4 +37,6 @@ public enum Effect: Hashable, Sendable {
     case agent(AgentRequest)
     /// Ask the memory service something (the Memory screen).
     case memory(MemoryRequest)
+    /// Ask the bus to redeliver or drop a dead letter (the Communication screen).
+    case bus(BusRequest)
 }

@@ -12,6 +12,8 @@ public enum AppCommands {
         PaletteCommand(id: "screen.dashboard", title: "Go to Dashboard", category: "Screens", keybinding: "F1", aliases: ["dashboard", "monitor"]),
         PaletteCommand(id: "screen.agents", title: "Go to Agents", category: "Screens", keybinding: "F2", aliases: ["agents"]),
         PaletteCommand(id: "screen.memory", title: "Go to Memory", category: "Screens", keybinding: "F3", aliases: ["memory", "memories"]),
+        PaletteCommand(id: "screen.communication", title: "Go to Communication", category: "Screens", keybinding: "F4",
+                       aliases: ["communication", "bus", "messages"]),
         PaletteCommand(id: "app.interval", title: "Set refresh interval", category: "Monitor", keybinding: "+ / -", aliases: ["interval", "refresh"],
                        arguments: [PaletteArgument("seconds", completions: .values(["0.5", "1", "2", "5", "10"]), allowsFreeText: true)]),
     ]
@@ -43,6 +45,17 @@ public enum AppCommands {
     }
 
     public static let agents: [PaletteCommand] = agentCommands(names: [])
+
+    /// The Communication screen's commands.
+    public static let communication: [PaletteCommand] = [
+        PaletteCommand(id: "communication.filter", title: "Filter bus messages", category: "Communication", keybinding: "/",
+                       aliases: ["filter messages", "bus filter"],
+                       arguments: [PaletteArgument("subject:P agent:NAME text", completions: .values([]), allowsFreeText: true)]),
+        PaletteCommand(id: "communication.redeliver", title: "Redeliver the selected dead letter", category: "Communication",
+                       keybinding: "r", aliases: ["redeliver", "retry dead letter"]),
+        PaletteCommand(id: "communication.drop", title: "Drop the selected dead letter", category: "Communication",
+                       keybinding: "x", aliases: ["drop dead letter"]),
+    ]
 
     /// The Memory screen's commands.
     public static let memory: [PaletteCommand] = [

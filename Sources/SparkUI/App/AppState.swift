@@ -5,13 +5,14 @@ import TerminalUI
 /// A top-level screen, switched with F1… or the palette; later issues add memory,
 /// messaging and workflows.
 public enum Screen: String, CaseIterable, Sendable {
-    case dashboard, agents, memory
+    case dashboard, agents, memory, communication
 
     public var title: String {
         switch self {
         case .dashboard: return "Dashboard"
         case .agents: return "Agents"
         case .memory: return "Memory"
+        case .communication: return "Communication"
         }
     }
 
@@ -83,6 +84,8 @@ public struct AppState: Sendable {
     public var agents = AgentsScreenState()
     /// The Memory screen: groups, the list or search results, detail, edit field.
     public var memory = MemoryScreenState()
+    /// The Communication screen: bus traffic, the log and its filter, topology, queues.
+    public var communication = CommunicationScreenState()
 
     public init(width: Int, height: Int, theme: Theme = .dark, interval: Double = 1, historyCapacity: Int = 600) {
         self.width = width
@@ -94,6 +97,7 @@ public struct AppState: Sendable {
         self.registry.register(AppCommands.dashboard, owner: "dashboard")
         self.registry.register(AppCommands.agents, owner: "agents")
         self.registry.register(AppCommands.memory, owner: "memory")
+        self.registry.register(AppCommands.communication, owner: "communication")
     }
 
     /// Records a new sample: history, and the process table re-sorted with the selection
@@ -159,6 +163,11 @@ public struct AppState: Sendable {
             if let d = memory.detail { crumbs.append(Self.shortID(d.id)) }
             else if !memory.query.isEmpty { crumbs.append("search “\(memory.query)”") }
             else if memory.duplicates != nil { crumbs.append("clean-up") }
+            return crumbs
+        }
+        if screen == .communication {
+            var crumbs = [screen.title, communication.endpoint ?? "no bus"]
+            if !communication.filterInput.value.isEmpty { crumbs.append("filter “\(communication.filterInput.value)”") }
             return crumbs
         }
         var crumbs = [screen.title, focus.title]

@@ -19,6 +19,7 @@ public enum AppView {
         case .dashboard: DashboardView.render(&state, layout: layout, buffer: &buffer)
         case .agents: cursor = AgentsView.render(&state, body: layout.body, buffer: &buffer)
         case .memory: cursor = MemoryView.render(&state, body: layout.body, buffer: &buffer)
+        case .communication: cursor = CommunicationView.render(&state, body: layout.body, buffer: &buffer)
         }
         footer(state, layout.footer, &buffer)
         if state.showHelp { HelpOverlay.render(theme: t, screen: state.screen, area: buffer.area, buffer: &buffer) }

@@ -102,6 +102,14 @@ public struct DashboardApp: Sendable {
                         } else {
                             _ = state.reduce(.memory(.failed(request: request, message: MemoryRequest.unavailable)))
                         }
+                    case .bus(let request):
+                        if let host {
+                            group.addTask {
+                                for action in await host.perform(request) { sink.yield(action) }
+                            }
+                        } else {
+                            _ = state.reduce(.notice("no bus in this session"))
+                        }
                     }
                 }
                 draw(&state, session)
@@ -128,6 +136,8 @@ public protocol AppHost: Sendable {
     func perform(_ request: AgentRequest) async
     /// Asks the memory service; the answers are returned (a superseded search returns none).
     func perform(_ request: MemoryRequest) async -> [Action]
+    /// Carries out a request on the bus (redeliver or drop a dead letter); returns notices.
+    func perform(_ request: BusRequest) async -> [Action]
 }
 
 extension AppHost {
@@ -135,6 +145,9 @@ extension AppHost {
     public func perform(_ request: MemoryRequest) async -> [Action] {
         [.memory(.failed(request: request, message: MemoryRequest.unavailable))]
     }
+
+    /// Hosts without a bus say so.
+    public func perform(_ request: BusRequest) async -> [Action] { [.notice("no bus in this session")] }
 }
 
 extension MemoryRequest {

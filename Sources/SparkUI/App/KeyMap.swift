@@ -15,6 +15,7 @@ public enum KeyMap {
             KeyBinding(keys: "F1", action: "Dashboard: host, GPU and inference metrics"),
             KeyBinding(keys: "F2", action: "Agents: state, tokens, live transcripts", footer: "agents"),
             KeyBinding(keys: "F3", action: "Memory: groups, search, history, edit, clean-up"),
+            KeyBinding(keys: "F4", action: "Communication: bus traffic, log, topology, queues"),
         ]),
         ("Navigation", [
             KeyBinding(keys: "Tab / Shift-Tab", action: "next / previous panel", footer: "panels"),
@@ -39,6 +40,12 @@ public enum KeyMap {
             KeyBinding(keys: "Enter", action: "open a memory: text, scope, flags, history"),
             KeyBinding(keys: "e  d  u", action: "edit, delete (asks first), undo the last delete"),
             KeyBinding(keys: "c  m", action: "find near-duplicates in the group, merge a pair"),
+        ]),
+        ("Communication (F4)", [
+            KeyBinding(keys: "/  Esc", action: "filter the log (subject:P agent:NAME text), clear it"),
+            KeyBinding(keys: "↑ ↓  PgUp PgDn", action: "select a message (End follows new ones)"),
+            KeyBinding(keys: "Tab", action: "message log or dead letters"),
+            KeyBinding(keys: "r  x", action: "redeliver, drop the selected dead letter"),
         ]),
         ("Processes", [
             KeyBinding(keys: "c m p n u", action: "sort by CPU, memory, pid, name, user", footer: "sort"),
@@ -65,6 +72,7 @@ public enum KeyMap {
             switch group.title {
             case "Agents (F2)": return screen == .agents
             case "Memory (F3)": return screen == .memory
+            case "Communication (F4)": return screen == .communication
             case "Processes": return screen == .dashboard
             default: return true
             }
@@ -81,6 +89,9 @@ public enum KeyMap {
         case .memory:
             return [("F1", "dashboard"), ("/", "search"), ("Enter", "open"), ("e", "edit"), ("d", "delete"), ("u", "undo"),
                     ("c", "clean up"), ("m", "merge"), ("Ctrl-P", "palette"), ("?", "help"), ("q", "quit")]
+        case .communication:
+            return [("F1", "dashboard"), ("/", "filter"), ("Tab", "log/dead"), ("r", "redeliver"), ("x", "drop"),
+                    ("Ctrl-P", "palette"), ("?", "help"), ("q", "quit")]
         }
     }
 

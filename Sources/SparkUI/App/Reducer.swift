@@ -45,6 +45,9 @@ extension AppState {
             return []
         case .memory(let outcome):
             return reduceMemory(outcome)
+        case .bus(let report):
+            communication.apply(report)
+            return []
         }
     }
 
@@ -64,6 +67,7 @@ extension AppState {
             }
             if agents.answer != nil { return handleAnswerKey(key) }
             if screen == .memory, memory.capturesKeys { return handleMemoryCapturedKey(key) }
+            if screen == .communication, communication.capturesKeys { return handleCommunicationFilterKey(key) }
             return handleKey(key)
         case .mouse(let m):
             return handleMouse(m)
@@ -98,6 +102,7 @@ extension AppState {
             switch screen {
             case .agents: return handleAgentsKey(key)
             case .memory: return handleMemoryKey(key)
+            case .communication: return handleCommunicationKey(key)
             case .dashboard: return handleDashboardKey(key)
             }
         }
@@ -185,6 +190,7 @@ extension AppState {
         }
         if screen == .agents { return handleAgentsMouse(m) }
         if screen == .memory { return handleMemoryMouse(m) }
+        if screen == .communication { return handleCommunicationMouse(m) }
         let l = layout
         switch m.kind {
         case .press(.left):
@@ -267,6 +273,9 @@ extension AppState {
         case "screen.dashboard": return switchScreen(.dashboard)
         case "screen.agents": return switchScreen(.agents)
         case "screen.memory": return switchScreen(.memory)
+        case "screen.communication": return switchScreen(.communication)
+        case let id where id.hasPrefix("communication."):
+            return runCommunicationCommand(id, arguments: invocation.arguments)
         case let id where id.hasPrefix("memory."):
             return runMemoryCommand(id, arguments: invocation.arguments)
         case let id where id.hasPrefix("agents."):
