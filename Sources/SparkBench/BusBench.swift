@@ -96,13 +96,34 @@ private func waitFor(_ counter: ReadCount, _ target: Int) async throws -> Contin
     return counter.lastAt.withLock { $0 } ?? .now
 }
 
+/// CPU time (user + system) this process has used, in seconds: on a shared machine the wall
+/// clock also counts time other processes had the cores.
+#if canImport(Glibc)
+private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+#else
+private let RUSAGE_SELF_WHO = RUSAGE_SELF
+#endif
+
+private func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF_WHO, &usage)
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return s(usage.ru_utime) + s(usage.ru_stime)
+}
+
+/// A rate by the wall clock, and the CPU time spent per message.
+private struct Measured {
+    var rate: Double
+    var cpuMicrosPerMessage: Double
+}
+
 private func seconds(_ d: Duration) -> Double {
     Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
 /// Publishes `n` messages on a fresh subject to `subscribers` readers (plain or one queue
 /// group); returns messages published per second, end to end.
-private func pubSubRate(_ bus: any MessageBus, n: Int, size: Int, subscribers: Int, queue: String?) async throws -> Double {
+private func pubSubRate(_ bus: any MessageBus, n: Int, size: Int, subscribers: Int, queue: String?) async throws -> Measured {
     let subject = "bench.\(UInt32.random(in: 0...UInt32.max)).x"
     let message = BusMessage(subject: subject, payload: [UInt8](repeating: 0x61, count: size))
     let counter = ReadCount()
@@ -114,12 +135,14 @@ private func pubSubRate(_ bus: any MessageBus, n: Int, size: Int, subscribers: I
         subs.append(sub)
         readers.append(startReader(sub, counter, target: target))
     }
+    let cpu0 = cpuSeconds()
     let start = ContinuousClock.now
     for _ in 0..<n { try await bus.publish(message) }
     let end = try await waitFor(counter, target)
+    let cpu = cpuSeconds() - cpu0
     for sub in subs { await sub.unsubscribe() }
     for r in readers { await r.value }
-    return Double(n) / seconds(end - start)
+    return Measured(rate: Double(n) / seconds(end - start), cpuMicrosPerMessage: cpu / Double(n) * 1e6)
 }
 
 private func requestLatencies(_ bus: any MessageBus, n: Int, size: Int) async throws -> (p50: Double, p99: Double, rate: Double) {
@@ -144,15 +167,17 @@ private func requestLatencies(_ bus: any MessageBus, n: Int, size: Int) async th
     return (micros[n / 2], micros[min(n - 1, n * 99 / 100)], Double(n) / total)
 }
 
-private func durableRates(_ bus: any MessageBus, n: Int, size: Int) async throws -> (publish: Double, consume: Double) {
+private func durableRates(_ bus: any MessageBus, n: Int, size: Int) async throws -> (publish: Measured, consume: Measured) {
     let id = String(UInt32.random(in: 0...UInt32.max), radix: 36)
     let config = StreamConfig(name: "bench_\(id)", subjects: ["benchd.\(id).>"], ackWait: .seconds(60))
     try await bus.ensureStream(config)
     let message = BusMessage(subject: "benchd.\(id).job", payload: [UInt8](repeating: 0x63, count: size))
     let consumer = try await bus.consumer(stream: config.name, name: "bench")
+    let c0 = cpuSeconds()
     let t0 = ContinuousClock.now
     for _ in 0..<n { _ = try await bus.publishDurable(message) }
     let t1 = ContinuousClock.now
+    let c1 = cpuSeconds()
     var done = 0
     while done < n {
         let batch = try await consumer.fetch(max: 256, wait: .seconds(5))
@@ -161,7 +186,11 @@ private func durableRates(_ bus: any MessageBus, n: Int, size: Int) async throws
         done += batch.count
     }
     let t2 = ContinuousClock.now
-    return (Double(n) / seconds(t1 - t0), Double(n) / seconds(t2 - t1))
+    let c2 = cpuSeconds()
+    return (
+        Measured(rate: Double(n) / seconds(t1 - t0), cpuMicrosPerMessage: (c1 - c0) / Double(n) * 1e6),
+        Measured(rate: Double(n) / seconds(t2 - t1), cpuMicrosPerMessage: (c2 - c1) / Double(n) * 1e6)
+    )
 }
 
 private func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
@@ -178,9 +207,9 @@ func busMain(_ args: [String]) async throws {
     _ = try await pubSubRate(bus, n: max(1, o.messages / 10), size: o.size, subscribers: 1, queue: nil)
     _ = try await requestLatencies(bus, n: max(1, o.requests / 10), size: o.size)
 
-    var one: [Double] = [], fan: [Double] = [], group: [Double] = []
+    var one: [Measured] = [], fan: [Measured] = [], group: [Measured] = []
     var p50: [Double] = [], p99: [Double] = [], rps: [Double] = []
-    var dPub: [Double] = [], dCon: [Double] = []
+    var dPub: [Measured] = [], dCon: [Measured] = []
     for _ in 0..<o.runs {
         one.append(try await pubSubRate(bus, n: o.messages, size: o.size, subscribers: 1, queue: nil))
         fan.append(try await pubSubRate(bus, n: o.messages / 2, size: o.size, subscribers: 4, queue: nil))
@@ -196,13 +225,18 @@ func busMain(_ args: [String]) async throws {
     let stats = await bus.stats()
     await bus.close()
     print("")
-    print("  publish -> 1 subscriber (end to end)   \(rate(median(one)))   (\(o.messages) messages)")
-    print("  fan-out to 4 subscribers              \(rate(median(fan))) published, \(rate(4 * median(fan))) delivered   (\(o.messages / 2) messages)")
-    print("  queue group of 4                      \(rate(median(group)))   (\(o.messages) messages)")
-    print(String(format: "  request/reply                         p50 %.1f µs, p99 %.1f µs, %@   (%d sequential requests)", median(p50), median(p99), rate(median(rps)), o.requests))
-    print("  durable publish (acked by the stream) \(rate(median(dPub)))   (\(o.durable) messages)")
-    print("  durable fetch(256) + ack              \(rate(median(dCon)))")
+    func line(_ label: String, _ ms: [Measured], _ extra: String = "") {
+        let m = ms.sorted { $0.rate < $1.rate }[ms.count / 2]
+        let pad = label.padding(toLength: 40, withPad: " ", startingAt: 0)
+        print("  \(pad)\(rate(m.rate))   \(String(format: "%.2f", m.cpuMicrosPerMessage)) µs CPU per message\(extra)")
+    }
+    line("publish -> 1 subscriber (end to end)", one, "   (\(o.messages) messages)")
+    line("fan-out to 4 subscribers (published)", fan, "   (\(o.messages / 2) messages, each read 4 times)")
+    line("queue group of 4", group, "   (\(o.messages) messages)")
+    print(String(format: "  request/reply                           p50 %.1f µs, p99 %.1f µs, %@   (%d sequential requests)", median(p50), median(p99), rate(median(rps)), o.requests))
+    line("durable publish (acked by the stream)", dPub, "   (\(o.durable) messages)")
+    line("durable fetch(256) + ack", dCon)
     print("")
-    print("  runs: 1 sub \(one.map(rate)), fan-out \(fan.map(rate)), group \(group.map(rate))")
+    print("  runs: 1 sub \(one.map { rate($0.rate) }), fan-out \(fan.map { rate($0.rate) }), group \(group.map { rate($0.rate) })")
     print("  bus stats: published \(stats.published), delivered \(stats.delivered), dropped \(stats.dropped)")
 }
