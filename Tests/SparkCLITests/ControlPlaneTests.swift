@@ -3,6 +3,7 @@ import SparkCore
 import SparkEngine
 import SparkStore
 import SparkUI
+import Synchronization
 import Testing
 
 @testable import SparkCLI
@@ -78,6 +79,61 @@ import Testing
         await plane.perform(.answer(agent: "nobody", text: "yes"))
         guard case .notice(let answer)? = await events.next() else { Issue.record("expected a notice"); return }
         #expect(answer == "nobody is not waiting for an answer any more")
+        await plane.stop()
+    }
+}
+
+/// The dashboard's bus: the control plane opens it (in-process by default), reports its traffic
+/// to the Communication screen, and deployed agents answer questions on it.
+@Suite struct ControlPlaneBusTests {
+    @Test func deployedAgentsAnswerQuestionsAndTheTrafficIsReported() async throws {
+        let (plane, dir) = try ControlPlaneTests().plane()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let collected = Mutex<[MonitoredMessage]>([])
+        let reports = Task {
+            for await action in plane.events() {
+                if case .bus(let report) = action { collected.withLock { $0 += report.messages } }
+            }
+        }
+        defer { reports.cancel() }
+        let watching = Task { await plane.watchBus() }
+        defer { watching.cancel() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while plane.bus == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let bus = try #require(plane.bus)
+        #expect(bus.endpoint == "in-process")
+
+        try await plane.store.upsertAgent(try ControlPlaneTests().record("alpha", desired: .started))
+        await plane.serveDeployedAgents()
+        let question = BusMessage(subject: "agent.alpha.ask", text: "status?",
+                                  headers: BusMessage.stampedHeaders(sender: "tester", receiver: "alpha"))
+        // No model answers (port 9), so alpha says it could not answer, rather than timing out.
+        let reply = try await bus.request(question, timeout: .seconds(30))
+        #expect(reply.text.hasPrefix("alpha could not answer:"), "reply: \(reply.text)")
+        #expect(reply.headers[BusHeader.sender] == "alpha" && reply.headers[BusHeader.receiver] == "tester")
+
+        // The monitor reports the question and alpha's answer (on a reply subject, shown because alpha sent it).
+        var seen: [MonitoredMessage] = []
+        while ContinuousClock.now < deadline + .seconds(20) {
+            seen = collected.withLock { $0 }
+            if seen.contains(where: { $0.sender == "alpha" }) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(seen.contains { $0.subject == "agent.alpha.ask" && $0.sender == "tester" && $0.receiver == "alpha" })
+        #expect(seen.contains { $0.sender == "alpha" && $0.receiver == "tester" && $0.subject.hasPrefix("_INBOX.") })
+
+        // Stopped, it no longer answers. The monitor's `>` subscription still hears the
+        // question, so it is not "no responders" but a timeout.
+        try await plane.store.setDesiredState(agent: "alpha", .stopped)
+        await plane.serveDeployedAgents()
+        await #expect(throws: BusError.timeout(subject: "agent.alpha.ask", after: .milliseconds(300))) {
+            _ = try await bus.request(question, timeout: .milliseconds(300))
+        }
+        let runs = try await plane.store.listRuns(limit: 5)
+        let run = try #require(runs.first { $0.name == "deployed agents answering on the bus" })
+        let directions = try await plane.store.events(runID: run.id).compactMap { $0.payload["direction"]?.stringValue }
+        #expect(directions == ["question", "replied"])
+        watching.cancel()
         await plane.stop()
     }
 }
