@@ -309,8 +309,9 @@ final class NATSConnection: Sendable {
             handshake.fail(error)
             throw BusError.unreachable(endpoint: name, reason: "\(error)", hint: hint)
         }
-        let timeout = channel.eventLoop.scheduleTask(in: .seconds(5)) {
-            handshake.fail(BusError.unreachable(endpoint: self.name, reason: "no handshake within 5 s", hint: self.hint))
+        // Generous: a server just started on a loaded machine can take seconds to say INFO.
+        let timeout = channel.eventLoop.scheduleTask(in: .seconds(15)) {
+            handshake.fail(BusError.unreachable(endpoint: self.name, reason: "no handshake within 15 s", hint: self.hint))
         }
         do {
             try await handshake.futureResult.get()
