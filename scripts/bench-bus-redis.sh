@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5000}
-swift build -c release --product sparkplug-bench >/dev/null
+config=${CONFIG:-release}  # CONFIG=debug only to try the script; figures come from release
+swift build -c "$config" --product sparkplug-bench >/dev/null
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/sparkplug-bench-redis-venv"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import redis' 2>/dev/null; then
   python3 -m venv "$venv"
@@ -26,7 +27,7 @@ echo "redis-server $(redis-server --version | sed -E 's/.*v=([^ ]+).*/\1/') on 1
 echo
 
 echo "== sparkplug-bench bus-redis"
-.build/release/sparkplug-bench bus-redis --bus "redis://127.0.0.1:$port" --rounds "$rounds"
+.build/"$config"/sparkplug-bench bus-redis --bus "redis://127.0.0.1:$port" --rounds "$rounds"
 echo
 
 payload=$(printf 'a%.0s' $(seq 128))
