@@ -28,10 +28,10 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
         let all = try await bus.subscribe(to: "\(root).>")
         try await bus.publish(BusMessage(subject: "\(root).a.inbox", text: "one", headers: [BusHeader.sender: "a"]))
         try await bus.publish("\(root).a.b.c", "two")
-        let first = try await star.next(timeout: .seconds(5))
+        let first = try await star.next(timeout: .seconds(30))
         #expect(first?.text == "one" && first?.headers[BusHeader.sender] == "a")
-        #expect(try await all.next(timeout: .seconds(5))?.text == "one")
-        #expect(try await all.next(timeout: .seconds(5))?.text == "two")
+        #expect(try await all.next(timeout: .seconds(30))?.text == "one")
+        #expect(try await all.next(timeout: .seconds(30))?.text == "two")
         await star.unsubscribe()
         await all.unsubscribe()
         #expect(await bus.stats().subscriptions == 0)
@@ -64,7 +64,7 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
                 try await bus.respond(to: m, with: Array("re: \(m.text)".utf8))
             }
         }
-        let reply = try await bus.request(BusMessage(subject: subject, text: "ping"), timeout: .seconds(5))
+        let reply = try await bus.request(BusMessage(subject: subject, text: "ping"), timeout: .seconds(30))
         #expect(reply.text == "re: ping")
         await #expect(throws: BusError.noResponders(subject: subject + ".nobody")) {
             _ = try await bus.request(BusMessage(subject: subject + ".nobody", text: "x"), timeout: .seconds(5))
@@ -105,16 +105,16 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
             _ = try await bus.publishDurable(BusMessage(subject: "\(name)x.job", text: "lost"))
         }
         let consumer = try await bus.consumer(stream: name, name: "worker")
-        let batch = try await consumer.fetch(max: 3, wait: .seconds(2))
+        let batch = try await consumer.fetch(max: 3, wait: .seconds(10))
         try #require(batch.map(\.message.text) == ["j0", "j1", "j2"])
         #expect(batch.allSatisfy { $0.deliveryCount == 1 && $0.stream == name })
         #expect(batch[1].message.headers["N"] == "1" && batch[1].id == "2")
         for m in batch { try await consumer.ack(m) }
-        let rest = try await consumer.fetch(max: 10, wait: .seconds(2))
+        let rest = try await consumer.fetch(max: 10, wait: .seconds(10))
         try #require(rest.map(\.message.text) == ["j3", "j4"])
         try await consumer.ack(rest[0])
         try await consumer.nak(rest[1], delay: .zero)
-        let again = try await consumer.fetch(max: 10, wait: .seconds(5))
+        let again = try await consumer.fetch(max: 10, wait: .seconds(15))
         try #require(again.map(\.message.text) == ["j4"])
         #expect(again.first?.deliveryCount == 2)
         let status = try await bus.streamStatus(name)
@@ -151,7 +151,7 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
         #expect(letter.originalID == "1" && letter.deliveries == 2 && letter.stream == name)
         try await bus.redeliver(letter)
         #expect(try await bus.deadLetters(stream: name, limit: 10).isEmpty)
-        let back = try await consumer.fetch(max: 5, wait: .seconds(5))
+        let back = try await consumer.fetch(max: 5, wait: .seconds(15))
         try #require(back.map(\.message.text) == ["poison"])
         #expect(back.first?.deliveryCount == 1)
         try await consumer.ack(back[0])
@@ -174,13 +174,13 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
         let consumer = try await bus.consumer(stream: "R", name: "worker")
         var acked: Set<String> = []
         var ackedTwice: [String] = []
-        for m in try await consumer.fetch(max: 15, wait: .seconds(2)) {
+        for m in try await consumer.fetch(max: 15, wait: .seconds(10)) {
             try await consumer.ack(m)
             acked.insert(m.message.text)
         }
         #expect(acked.count == 15)
         // Unacknowledged in flight when the server dies: must come back.
-        let inFlight = try await consumer.fetch(max: 5, wait: .seconds(2))
+        let inFlight = try await consumer.fetch(max: 5, wait: .seconds(10))
         #expect(inFlight.count == 5)
         try await Task.sleep(for: .milliseconds(300))  // let the server write its consumer state
         server.kill9()
@@ -257,7 +257,7 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
             #expect(bus.endpoint.hasPrefix("tls://"))
             let sub = try await bus.subscribe(to: "secure.>")
             try await bus.publish("secure.x", "over tls")
-            #expect(try await sub.next(timeout: .seconds(5))?.text == "over tls")
+            #expect(try await sub.next(timeout: .seconds(30))?.text == "over tls")
             await bus.close()
         }
     }
@@ -277,7 +277,7 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
             let bus = try await NATSBus.connect(endpoint)
             let reply = try await bus.subscribe(to: "auth.ok")
             try await bus.publish("auth.ok", "in")
-            #expect(try await reply.next(timeout: .seconds(5))?.text == "in")
+            #expect(try await reply.next(timeout: .seconds(30))?.text == "in")
             await bus.close()
         }
     }

@@ -19,18 +19,18 @@ import Testing
             try await bus.publish(BusMessage(subject: "t\(id).a", text: "one"))
             // A message from a plain Redis client (no envelope) arrives as a bare payload.
             try await bus.commands.send(["PUBLISH", RESPArgument("t\(id).a"), "foreign"])
-            let s1 = try #require(try await star.next(timeout: .seconds(5)))
-            let s2 = try #require(try await star.next(timeout: .seconds(5)))
+            let s1 = try #require(try await star.next(timeout: .seconds(30)))
+            let s2 = try #require(try await star.next(timeout: .seconds(30)))
             #expect([s1.text, s2.text] == ["one", "foreign"])  // `t.*` must not get `t.a.b`
             #expect(s2.headers.isEmpty)
-            let r = try await [rest.next(timeout: .seconds(5)), rest.next(timeout: .seconds(5)), rest.next(timeout: .seconds(5))]
+            let r = try await [rest.next(timeout: .seconds(30)), rest.next(timeout: .seconds(30)), rest.next(timeout: .seconds(30))]
             #expect(r.map { $0?.text } == ["deep", "one", "foreign"])
             #expect(r[0]?.headers == ["H": "v"] && r[0]?.subject == "t\(id).a.b")
-            let e = try await exact.next(timeout: .seconds(5))
+            let e = try await exact.next(timeout: .seconds(30))
             #expect(e?.text == "deep")
             await exact.unsubscribe()
             try await bus.publish(BusMessage(subject: "t\(id).a.b", text: "after"))
-            #expect(try await rest.next(timeout: .seconds(5))?.text == "after")
+            #expect(try await rest.next(timeout: .seconds(30))?.text == "after")
             #expect(try await exact.next() == nil)
             let stats = await bus.stats()
             #expect(stats.published == 3 && stats.delivered >= 7 && stats.connected)
@@ -60,7 +60,7 @@ import Testing
             try await a.publish("q\(id).end", "marker")
             let next = try await [ma.next(timeout: .milliseconds(300)), mb.next(timeout: .milliseconds(300))].compactMap { $0 }
             #expect(next.map(\.text) == ["marker"])
-            let plainGot = try await (0..<40).asyncMap { _ in try await plain.next(timeout: .seconds(5))?.text }
+            let plainGot = try await (0..<40).asyncMap { _ in try await plain.next(timeout: .seconds(30))?.text }
             #expect(plainGot == (0..<40).map(String.init))
             await a.close()
             await b.close()
@@ -79,7 +79,7 @@ import Testing
                 }
             }
             for i in 0..<5 {
-                let reply = try await client.request(BusMessage(subject: "svc\(id).echo", text: "hi\(i)", headers: ["n": "\(i)"]), timeout: .seconds(5))
+                let reply = try await client.request(BusMessage(subject: "svc\(id).echo", text: "hi\(i)", headers: ["n": "\(i)"]), timeout: .seconds(30))
                 #expect(reply.text == "re:hi\(i)" && reply.headers["n"] == "\(i)")
             }
             await #expect(throws: BusError.noResponders(subject: "svc\(id).nobody")) {
@@ -108,7 +108,7 @@ import Testing
             try await bus.publish("d\(id).b", "two")  // plain publish on a captured subject is stored too
             let dead = try await bus.subscribe(to: "dead.\(name)")
             let c = try await bus.consumer(stream: name, name: "work")
-            let first = try await c.fetch(max: 10, wait: .seconds(2))
+            let first = try await c.fetch(max: 10, wait: .seconds(10))
             #expect(first.map(\.message.text) == ["one", "two"] && first.allSatisfy { $0.deliveryCount == 1 })
             #expect(first[0].message.headers == ["k": "v"] && first[0].message.subject == "d\(id).a")
             try await c.ack(first[0])
@@ -119,7 +119,7 @@ import Testing
             #expect(status.messages == 2 && status.consumers.first?.unacknowledged == 1 && status.consumers.first?.redeliveries == 1)
             let none = try await c.fetch(max: 10, wait: .seconds(1))
             #expect(none.isEmpty)
-            let deadMsg = try #require(try await dead.next(timeout: .seconds(5)))
+            let deadMsg = try #require(try await dead.next(timeout: .seconds(30)))
             #expect(deadMsg.text == "two" && deadMsg.headers[BusHeader.deadStream] == name && deadMsg.headers[BusHeader.deadDeliveries] == "2")
             let letters = try await bus.deadLetters(stream: name, limit: 10)
             #expect(letters.count == 1 && letters[0].originalID == first[1].id && letters[0].deliveries == 2)
@@ -127,10 +127,10 @@ import Testing
             #expect(status.deadLetters == 1 && status.consumers.first?.unacknowledged == 0)
             // Redeliver puts it back as a new message; nak makes it come again.
             try await bus.redeliver(letters[0])
-            let back = try await c.fetch(max: 10, wait: .seconds(2))
+            let back = try await c.fetch(max: 10, wait: .seconds(10))
             #expect(back.map(\.message.text) == ["two"] && back.first?.deliveryCount == 1)
             try await c.nak(back[0], delay: .zero)
-            let naked = try await c.fetch(max: 10, wait: .seconds(2))
+            let naked = try await c.fetch(max: 10, wait: .seconds(10))
             #expect(naked.map(\.message.text) == ["two"] && naked.first?.deliveryCount == 2)
             try await c.ack(naked[0])
             #expect(try await bus.deadLetters(stream: name, limit: 10).isEmpty)

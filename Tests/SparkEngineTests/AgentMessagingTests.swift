@@ -122,7 +122,7 @@ import Testing
         let b = try await AgentMailbox.open(agent: "bob", bus: bus, run: run)
         try await a.broadcast(topic: "books closed", text: "March is closed")
 
-        let heard = try #require(try await listener.next(timeout: .seconds(5)))
+        let heard = try #require(try await listener.next(timeout: .seconds(30)))
         #expect(heard.subject == "topic.books_closed")
         #expect(heard.text == "March is closed")
         #expect(heard.headers[BusHeader.sender] == "alice" && heard.headers[BusHeader.receiver] == nil)
