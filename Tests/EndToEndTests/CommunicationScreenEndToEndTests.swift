@@ -46,7 +46,9 @@ import Testing
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = 0
+            // Below the ephemeral range (32768–60999), so no client's own source port can be it
+            // (a retried connect to an ephemeral port can connect to itself).
+            addr.sin_port = UInt16(Int.random(in: 20_000..<32_000)).bigEndian
             var len = socklen_t(MemoryLayout<sockaddr_in>.size)
             let bound = withUnsafeMutablePointer(to: &addr) { p in
                 p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }

@@ -114,14 +114,7 @@ final class NATSTestServer: @unchecked Sendable {
         }
     }
 
-    static func freePort() async throws -> Int {
-        let ch = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = ch.localAddress?.port ?? 0
-        try await ch.close()
-        return port
-    }
+    static func freePort() async throws -> Int { try await TestPorts.unused() }
 }
 
 /// The shared server of the NATS tests: `SPARKPLUG_TEST_NATS_URL` (from scripts/test.sh), or

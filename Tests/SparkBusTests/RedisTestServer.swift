@@ -22,13 +22,7 @@ final class RedisTestServer: @unchecked Sendable {
         self.appendOnly = appendOnly
     }
 
-    static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
-    }
+    static func freePort() async throws -> Int { try await TestPorts.unused() }
 
     /// Starts a server (a new one, or again on the same port and dir after `kill9`).
     static func start(appendOnly: Bool = false) async throws -> RedisTestServer {
