@@ -20,7 +20,7 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
 }
 
 /// Against a real nats-server (`SPARKPLUG_TEST_NATS_URL`, or one started for the tests).
-@Suite struct NATSBusTests {
+@Suite(.timeLimit(.minutes(3))) struct NATSBusTests {
     @Test func wildcardSubscriptionsGetTheirMessages() async throws {
         let bus = try await connectShared()
         let root = uniqueName("t")
@@ -160,7 +160,7 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
 }
 
 /// Kills the server mid-stream and restarts it on the same port and data dir.
-@Suite(.serialized) struct NATSRestartTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct NATSRestartTests {
     @Test func durableMessagesSurviveARestartAndSubscribersResume() async throws {
         try await NATSTestServer.with { try await restartScenario($0) }
     }
@@ -220,7 +220,7 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
 }
 
 /// TLS and credentials against private servers configured for them.
-@Suite struct NATSSecurityTests {
+@Suite(.timeLimit(.minutes(3))) struct NATSSecurityTests {
     @Test func tlsWithOwnCertificateAuthority() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nats-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

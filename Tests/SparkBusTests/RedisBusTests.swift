@@ -5,7 +5,7 @@ import Testing
 @testable import SparkBus
 
 /// RedisBus against a real redis-server (see `withRedis`).
-@Suite struct RedisBusTests {
+@Suite(.timeLimit(.minutes(3))) struct RedisBusTests {
     static func unique() -> String { String(UInt64.random(in: 0...UInt64.max), radix: 36) }
 
     @Test func wildcardsHeadersAndForeignMessages() async throws {

@@ -7,7 +7,7 @@ import Testing
 /// Kills a private redis-server (append-only, fsync always) with SIGKILL mid-stream, restarts
 /// it on the same port and dir, and checks that the bus reconnects: every durable message
 /// arrives, none is delivered again once its ack succeeded, and a plain subscriber resumes.
-@Suite struct RedisRestartTests {
+@Suite(.timeLimit(.minutes(3))) struct RedisRestartTests {
     @Test func durableWorkSurvivesAServerCrashAndSubscribersResume() async throws {
         let server = try await RedisTestServer.start(appendOnly: true)
         defer {
