@@ -9,7 +9,8 @@ import Testing
         let home = try CrewEndToEndTests.Home()
         defer { home.remove() }
         let t = try TmuxSession(width: 120, height: 40, environment: ["SPARKPLUG_HOME": home.data,
-                                                                      "SPARKPLUG_MODEL_LOCAL_PORT": CrewEndToEndTests.modelPort])
+                                                                      "SPARKPLUG_MODEL_LOCAL_PORT": CrewEndToEndTests.modelPort,
+                                                                      "SPARKPLUG_MODEL_TIMEOUT_FIRST_TOKEN": "300"])
         try await t.waitFor(text: "7 Processes")
         try t.send("F2")
         try await t.waitFor(text: "No agents deployed.")

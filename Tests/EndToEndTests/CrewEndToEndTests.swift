@@ -45,7 +45,10 @@ import Testing
         }
 
         var environment: [String: String] {
+            // The one-thread test model server, shared by every test on a busy 2-core machine, can
+            // take over a minute to start answering; the default 60 s first-token limit is for people.
             ["SPARKPLUG_HOME": data, "SPARKPLUG_MODEL_LOCAL_PORT": CrewEndToEndTests.modelPort, "HOME": dir.path,
+             "SPARKPLUG_MODEL_TIMEOUT_FIRST_TOKEN": "300",
              "XDG_CONFIG_HOME": dir.path + "/config", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         }
 

@@ -24,6 +24,7 @@ import Testing
             environment: [
                 "SPARKPLUG_HOME": home.data,
                 "SPARKPLUG_MODEL_LOCAL_PORT": CrewEndToEndTests.modelPort,
+                "SPARKPLUG_MODEL_TIMEOUT_FIRST_TOKEN": "300",
             ])
         try await t.waitFor(text: "7 Processes")
         try t.send("F3")
