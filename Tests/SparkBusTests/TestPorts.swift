@@ -11,12 +11,16 @@ enum TestPorts {
     static func unused() async throws -> Int {
         for _ in 0..<200 {
             let port = Int.random(in: 20_000..<32_000)
-            if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .bind(host: "127.0.0.1", port: port).get()
+            // Probe with a connect rather than a bind: a socket of ours bound to the port, even
+            // briefly, can be inherited by a child another test forks at that moment, which then
+            // holds (and, if listening, answers on) the port the server needs.
+            if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
             {
-                try await channel.close()
-                return port
+                try? await channel.close()
+                continue
             }
+            return port
         }
         throw TestPortsError()
     }
