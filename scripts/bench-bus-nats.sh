@@ -20,7 +20,7 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import nats' 2>/dev/n
 fi
 
 SCRATCH=${SCRATCH:-.build}
-swift build -c release --scratch-path "$SCRATCH" --product sparkplug-bench >/dev/null
+[ -n "${SKIP_BUILD:-}" ] || swift build -c release --scratch-path "$SCRATCH" --product sparkplug-bench >/dev/null
 bench="$SCRATCH/release/sparkplug-bench"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5000}
 config=${CONFIG:-release}  # CONFIG=debug only to try the script; figures come from release
-swift build -c "$config" --product sparkplug-bench >/dev/null
+[ -n "${SKIP_BUILD:-}" ] || swift build -c "$config" --product sparkplug-bench >/dev/null
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/sparkplug-bench-redis-venv"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import redis' 2>/dev/null; then
   python3 -m venv "$venv"

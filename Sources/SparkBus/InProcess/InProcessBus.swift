@@ -63,23 +63,46 @@ public final class InProcessBus: MessageBus {
     }
 
     /// Hands `message` to every plain subscriber and one member of each queue group.
+    ///
+    /// Every queue is first offered the message without waiting (`tryPush`); only the queues
+    /// that were full are then waited on, so a publish with room everywhere makes no async
+    /// call per subscriber.
     private func deliver(_ message: BusMessage, _ route: Route) async {
         if message.subject.utf8.first == UInt8(ascii: "_") { hub.deliverReply(message) }
         let bytes = message.payload.count
-        for t in route.plain where await t.subscription.push(message) {
-            t.counters.countDelivered(bytes)
-        }
-        for group in route.groups {
-            let start = group.nextStart()
-            let n = group.members.count
-            for i in 0..<n {
-                let t = group.members[(start + i) % n]
-                if await t.subscription.push(message) {
-                    t.counters.countDelivered(bytes)
-                    break
-                }
+        var waitFor: [Target] = []
+        for t in route.plain {
+            switch t.subscription.tryPush(message) {
+            case .queued: t.counters.countDelivered(bytes)
+            case .full: waitFor.append(t)
+            case .ended: break
             }
         }
+        for group in route.groups {
+            if let full = offer(message, bytes, to: group) { waitFor.append(full) }
+        }
+        for t in waitFor where await t.subscription.push(message) {
+            t.counters.countDelivered(bytes)
+        }
+    }
+
+    /// Offers `message` to the group's members, starting with the next in turn; returns the
+    /// member to wait on if every live member's queue is full.
+    private func offer(_ message: BusMessage, _ bytes: Int, to group: QueueRoute) -> Target? {
+        let start = group.nextStart()
+        let n = group.members.count
+        var firstFull: Target?
+        for i in 0..<n {
+            let t = group.members[(start + i) % n]
+            switch t.subscription.tryPush(message) {
+            case .queued:
+                t.counters.countDelivered(bytes)
+                return nil
+            case .full: if firstFull == nil { firstFull = t }
+            case .ended: break
+            }
+        }
+        return firstFull
     }
 
     public func subscribe(to pattern: String, queue: String?) async throws -> BusSubscription {

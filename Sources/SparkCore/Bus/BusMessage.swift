@@ -4,19 +4,67 @@ import Foundation
 /// subject the reply goes to. The same value travels through every backend; Redis, which has
 /// no headers, carries them in an envelope its adapter writes and reads.
 public struct BusMessage: Sendable, Hashable {
+    /// The fields live in one copy-on-write box, so handing a message to a queue, an iterator
+    /// or another subscriber costs one retain instead of one per field (the in-process bus
+    /// copies each message at least twice on its way to a reader).
+    private final class Storage: @unchecked Sendable {
+        // Mutated only through `BusMessage`'s setters, and only while uniquely referenced.
+        var subject: String
+        var payload: [UInt8]
+        var headers: [String: String]
+        var replyTo: String?
+
+        init(subject: String, payload: [UInt8], headers: [String: String], replyTo: String?) {
+            self.subject = subject
+            self.payload = payload
+            self.headers = headers
+            self.replyTo = replyTo
+        }
+
+        func copy() -> Storage { Storage(subject: subject, payload: payload, headers: headers, replyTo: replyTo) }
+    }
+
+    private var storage: Storage
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
     /// Dot-separated tokens, e.g. `agent.researcher.inbox` (see `Subject`).
-    public var subject: String
-    public var payload: [UInt8]
+    public var subject: String {
+        get { storage.subject }
+        set { unique().subject = newValue }
+    }
+    public var payload: [UInt8] {
+        get { storage.payload }
+        set { unique().payload = newValue }
+    }
     /// Header names are case-sensitive, as in NATS. Empty for most messages.
-    public var headers: [String: String]
+    public var headers: [String: String] {
+        get { storage.headers }
+        set { unique().headers = newValue }
+    }
     /// Where a reply to this message should be published, for a request.
-    public var replyTo: String?
+    public var replyTo: String? {
+        get { storage.replyTo }
+        set { unique().replyTo = newValue }
+    }
 
     public init(subject: String, payload: [UInt8], headers: [String: String] = [:], replyTo: String? = nil) {
-        self.subject = subject
-        self.payload = payload
-        self.headers = headers
-        self.replyTo = replyTo
+        storage = Storage(subject: subject, payload: payload, headers: headers, replyTo: replyTo)
+    }
+
+    public static func == (a: BusMessage, b: BusMessage) -> Bool {
+        a.storage === b.storage
+            || (a.subject == b.subject && a.payload == b.payload && a.headers == b.headers && a.replyTo == b.replyTo)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(subject)
+        hasher.combine(payload)
+        hasher.combine(headers)
+        hasher.combine(replyTo)
     }
 
     public init(subject: String, text: String, headers: [String: String] = [:], replyTo: String? = nil) {
