@@ -54,7 +54,8 @@ public enum CheckpointCodec {
                 next.reserveCapacity(taskCount)
                 for _ in 0..<taskCount {
                     let node = try r.string()
-                    let input: JSONValue? = try r.byte() == 1 ? try r.value() : nil
+                    var input: JSONValue?
+                    if try r.byte() == 1 { input = try r.value() }
                     var answers: [JSONValue] = []
                     for _ in 0..<(try r.count()) { answers.append(try r.value()) }
                     next.append(WorkflowTask(node: node, input: input, answers: answers))
