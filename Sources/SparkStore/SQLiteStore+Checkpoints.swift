@@ -8,8 +8,15 @@ import SparkCore
 /// INSERT (and, with retention, one cached DELETE).
 extension SQLiteStore: Checkpointer {
     public func put(_ checkpoint: Checkpoint, keepLast: Int?) async throws {
+        try putNow(checkpoint, keepLast: keepLast)
+    }
+
+    /// The synchronous write: a checkpoint commit takes tens of microseconds, less than the
+    /// continuation and queue hop of GRDB's async write, which was much of a step's cost.
+    /// (Synchronous, so that overload resolution picks GRDB's blocking `write`.)
+    private func putNow(_ checkpoint: Checkpoint, keepLast: Int?) throws {
         let body = Data(CheckpointCodec.encodeBody(checkpoint))
-        try await pool.write { db in
+        try pool.write { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO workflow_checkpoints (thread_id, id, parent_id, step, created_at, body)
                 VALUES (?, ?, ?, ?, ?, ?)
@@ -36,7 +43,11 @@ extension SQLiteStore: Checkpointer {
     }
 
     public func latest(thread: String) async throws -> Checkpoint? {
-        try await pool.read { db in
+        try latestNow(thread: thread)
+    }
+
+    private func latestNow(thread: String) throws -> Checkpoint? {
+        try pool.read { db in
             try Row.fetchOne(db, sql: """
                 SELECT thread_id, id, parent_id, step, body FROM workflow_checkpoints
                 WHERE thread_id = ? ORDER BY seq DESC LIMIT 1
