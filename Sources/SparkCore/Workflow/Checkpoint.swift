@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One task a graph workflow has planned for its next super-step: a node to run, with the
 /// per-branch input of a `Send` (nil for a node triggered by an edge) and the answers given so
@@ -122,17 +123,21 @@ public struct Checkpoint: Sendable, Hashable {
         self.createdAt = createdAt
     }
 
-    /// A new checkpoint id: 16 hex digits of the creation time in nanoseconds then 8 random
-    /// ones, so ids sort by creation and do not collide across processes.
+    /// A new checkpoint id: 16 hex digits of the creation time in nanoseconds then 8 hex
+    /// digits of a per-process counter that starts at a random value, so ids sort by creation
+    /// and do not collide across processes. (A counter, not a random number per id: on Linux
+    /// each random number is a `getrandom` system call, a visible part of a durable step.)
     public static func makeID(at date: Date = Date()) -> String {
         let ns = UInt64(max(0, date.timeIntervalSince1970) * 1e9)
-        let r = UInt32.random(in: 0...UInt32.max)
+        let r = UInt32(truncatingIfNeeded: idCounter.add(1, ordering: .relaxed).oldValue)
         var s = String(ns, radix: 16)
         if s.count < 16 { s = String(repeating: "0", count: 16 - s.count) + s }
         var t = String(r, radix: 16)
         if t.count < 8 { t = String(repeating: "0", count: 8 - t.count) + t }
         return s + t
     }
+
+    private static let idCounter = Atomic<UInt64>(UInt64.random(in: 0...UInt64.max))
 }
 
 /// Where graph workflows save their checkpoints. Every implementation passes
