@@ -285,6 +285,39 @@ func trailNode(_ name: String, counter: ExecutionCounter? = nil) -> NodeFunction
         #expect(run.steps == 2)
     }
 
+    @Test func aWaitingEdgeJoinsBranchesOfDifferentLengthsOnce() async throws {
+        let counter = ExecutionCounter()
+        var g = StateGraph(channels: ["trail": .append, "seen": .replace()])
+        for n in ["short", "long1", "long2"] { g.addNode(n, trailNode(n, counter: counter)) }
+        g.addNode("join") { ctx in
+            counter.hit("join")
+            return ["trail": ["join"], "seen": ctx["trail"] ?? .null]
+        }
+        g.addEdge(START, "short")
+        g.addEdge(START, "long1")
+        g.addEdge("long1", "long2")
+        g.addEdge(from: ["short", "long2"], to: "join")
+        g.addEdge("join", END)
+        let saver = InMemoryCheckpointer()
+        let run = try await g.compile(checkpointer: saver).invoke([:], thread: "j")
+        #expect(counter["join"] == 1)
+        #expect(run.steps == 3)
+        #expect(run.state["seen"] == ["long1", "short", "long2"])
+        #expect(run.state["trail"] == ["long1", "short", "long2", "join"])
+        // The join's bookkeeping is checkpointed (it survives a restart) but not part of the state.
+        #expect(run.state.keys.sorted() == ["seen", "trail"])
+        let afterFirstStep = try #require(try await saver.history(thread: "j", limit: nil).first { $0.step == 1 })
+        #expect(afterFirstStep.values.keys.contains { $0.hasPrefix("__join__:") })
+    }
+
+    @Test func waitingEdgesAreValidated() {
+        var g = StateGraph(channels: ["trail": .append])
+        g.addNode("a", trailNode("a"))
+        g.addEdge(START, "a")
+        g.addEdge(from: ["a", "ghost"], to: END)
+        #expect(throws: WorkflowError.unknownSource("ghost")) { try g.compile() }
+    }
+
     @Test func aFailingNodeFailsTheRunWithItsError() async throws {
         struct Boom: Error, Equatable {}
         var g = StateGraph(channels: ["trail": .append])

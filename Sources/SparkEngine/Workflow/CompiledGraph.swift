@@ -32,6 +32,7 @@ public struct CompiledGraph: Sendable {
     let nodes: [String: NodeKind]
     let edges: [String: [String]]
     let routers: [String: [RouterSpec]]
+    let joins: [JoinEdge]
     let applier: StateApplier
     /// Where checkpoints go; nil for none.
     public let checkpointer: (any Checkpointer)?
@@ -59,7 +60,7 @@ public struct CompiledGraph: Sendable {
             parent = latest.id
         }
         try applier.apply([("input", input)], to: &values, step: step)
-        let next = try plan(after: [WorkflowTask(node: START)], values: values)
+        let next = try plan(after: [WorkflowTask(node: START)], values: &values)
         if let checkpointer {
             let cp = Checkpoint(
                 threadID: thread, id: Checkpoint.makeID(), parentID: parent, step: step, values: values, next: next,
@@ -156,7 +157,7 @@ public struct CompiledGraph: Sendable {
             next: base.next, pendingWrites: base.pendingWrites, interrupts: base.interrupts,
             metadata: CheckpointMetadata(source: .update, writes: [NodeWrites(node: writer, channels: update.keys.sorted())]))
         if let asNode {
-            cp.next = try plan(after: [WorkflowTask(node: asNode)], values: values)
+            cp.next = try plan(after: [WorkflowTask(node: asNode)], values: &cp.values)
             cp.pendingWrites = []
             cp.interrupts = []
         }
@@ -223,14 +224,14 @@ public struct CompiledGraph: Sendable {
                     id = cp.id
                 }
                 if let failure { throw failure }
-                return GraphRun(status: .interrupted(interrupts), state: values, thread: thread, checkpointID: id, steps: stepsRun)
+                return GraphRun(status: .interrupted(interrupts), state: visible(values), thread: thread, checkpointID: id, steps: stepsRun)
             }
             var updates: [(writer: String, update: StateUpdate)] = []
             updates.reserveCapacity(tasks.count)
             for (i, o) in outcomes.enumerated() { if case .done(let u) = o { updates.append((tasks[i].node, u)) } }
             step += 1
             try applier.apply(updates, to: &values, step: step)
-            let next = try plan(after: tasks, values: values)
+            let next = try plan(after: tasks, values: &values)
             stepsRun += 1
             lastRan = tasks.map(\.node)
             if let checkpointer {
@@ -244,7 +245,12 @@ public struct CompiledGraph: Sendable {
             tasks = next
             pending = [:]
         }
-        return GraphRun(status: .completed, state: values, thread: thread, checkpointID: parent, steps: stepsRun)
+        return GraphRun(status: .completed, state: visible(values), thread: thread, checkpointID: parent, steps: stepsRun)
+    }
+
+    /// The state without the hidden keys of waiting edges.
+    private func visible(_ values: WorkflowState) -> WorkflowState {
+        joins.isEmpty ? values : values.filter { !$0.key.hasPrefix(joinKeyPrefix) }
     }
 
     /// Runs the step's tasks (concurrently when there are several), reusing pending writes.
@@ -294,7 +300,7 @@ public struct CompiledGraph: Sendable {
         for k in inputs ?? shared { if let v = parentState[k] { input[k] = v } }
         var values = applier.initialState
         for (k, v) in input where applier.channels[k] != nil { values[k] = v }
-        let next = try plan(after: [WorkflowTask(node: START)], values: values)
+        let next = try plan(after: [WorkflowTask(node: START)], values: &values)
         let run = try await run(thread: thread, values: values, tasks: next, pending: [:], step: 0, parent: nil, saving: false)
         var update: StateUpdate = [:]
         for k in outputs ?? shared { if let v = run.state[k] { update[k] = v } }
@@ -303,9 +309,22 @@ public struct CompiledGraph: Sendable {
 
     /// The tasks the edges and routers of `ran` lead to, in apply order: by node name, then
     /// in the order the `Send`s were returned.
-    func plan(after ran: [WorkflowTask], values: WorkflowState) throws -> [WorkflowTask] {
+    /// Waiting edges record in `values` which of their sources ran.
+    func plan(after ran: [WorkflowTask], values: inout WorkflowState) throws -> [WorkflowTask] {
         var triggered: [String] = []
         var sends: [WorkflowTask] = []
+        for join in joins {
+            let arrived = ran.filter { join.sources.contains($0.node) }.map { JSONValue.string($0.node) }
+            if arrived.isEmpty { continue }
+            var seen = values[join.key]?.arrayValue ?? []
+            for a in arrived where !seen.contains(a) { seen.append(a) }
+            if seen.count == join.sources.count {
+                values[join.key] = nil
+                if join.target != END && !triggered.contains(join.target) { triggered.append(join.target) }
+            } else {
+                values[join.key] = .array(seen)
+            }
+        }
         for task in ran {
             if let targets = edges[task.node] {
                 for t in targets where t != END && !triggered.contains(t) { triggered.append(t) }

@@ -54,6 +54,18 @@ public enum NodeKind: Sendable {
 /// A router: reads the state after a step and names where the run goes next.
 public typealias Router = @Sendable (WorkflowState) throws -> [Route]
 
+/// An edge that waits: `target` runs once every source has run (since it last fired).
+struct JoinEdge: Sendable {
+    var sources: [String]
+    var target: String
+    /// The hidden state key that records which sources have run; kept in checkpoints so a
+    /// join survives a restart.
+    var key: String
+}
+
+/// Hidden state keys of waiting edges start with this; they are left out of `GraphRun.state`.
+let joinKeyPrefix = "__join__:"
+
 struct RouterSpec: Sendable {
     var route: Router
     /// Every target the router may return; nil when undeclared (then every node counts as
@@ -81,6 +93,7 @@ public struct StateGraph: Sendable {
     var duplicates: [String] = []
     var edges: [String: [String]] = [:]
     var routers: [String: [RouterSpec]] = [:]
+    var joins: [JoinEdge] = []
 
     /// A graph over these state channels (every key a node may write).
     public init(channels: [String: Channel]) {
@@ -109,6 +122,14 @@ public struct StateGraph: Sendable {
         edges[from, default: []].append(to)
     }
 
+    /// A waiting edge: `to` runs in the step after the last of `sources` has run, once per
+    /// round (then it waits for all of them again). Use it to join parallel branches of
+    /// different lengths; a plain edge from each would run `to` once per branch.
+    public mutating func addEdge(from sources: [String], to target: String) {
+        let sorted = Array(Set(sources)).sorted()
+        joins.append(JoinEdge(sources: sorted, target: target, key: joinKeyPrefix + sorted.joined(separator: ",") + ">" + target))
+    }
+
     /// After `from` runs, `router` reads the state (with the step's writes applied) and
     /// returns the next nodes, END, or fan-out `Send`s. Declaring `targets` lets `compile()`
     /// check reachability through it, and a run rejects a route outside them.
@@ -132,6 +153,11 @@ public struct StateGraph: Sendable {
         for n in nodeOrder where n.isEmpty || n == START || n == END { throw WorkflowError.invalidNodeName(n) }
         let sources = Set(edges.keys).union(routers.keys).sorted()
         for s in sources where s != START && nodes[s] == nil { throw WorkflowError.unknownSource(s) }
+        for j in joins {
+            for s in j.sources where nodes[s] == nil { throw WorkflowError.unknownSource(s) }
+            if j.target != END && nodes[j.target] == nil { throw WorkflowError.unknownTarget(from: j.sources.joined(separator: "+"), target: j.target) }
+        }
+        let joinSources = Set(joins.flatMap(\.sources))
         for s in sources {
             for t in edges[s] ?? [] where t != END && nodes[t] == nil { throw WorkflowError.unknownTarget(from: s, target: t) }
             for r in routers[s] ?? [] {
@@ -141,13 +167,16 @@ public struct StateGraph: Sendable {
             }
         }
         if (edges[START] ?? []).isEmpty && (routers[START] ?? []).isEmpty { throw WorkflowError.missingEntry }
-        let deadEnds = nodes.keys.filter { (edges[$0] ?? []).isEmpty && (routers[$0] ?? []).isEmpty }.sorted()
+        let deadEnds = nodes.keys.filter {
+            (edges[$0] ?? []).isEmpty && (routers[$0] ?? []).isEmpty && !joinSources.contains($0)
+        }.sorted()
         if !deadEnds.isEmpty { throw WorkflowError.deadEnd(deadEnds) }
         var seen: Set<String> = [START]
         var queue = [START]
         while let n = queue.popLast() {
             var next = edges[n] ?? []
             for r in routers[n] ?? [] { next += r.targets ?? Array(nodes.keys) }
+            for j in joins where j.sources.contains(n) { next.append(j.target) }
             for t in next where !seen.contains(t) {
                 seen.insert(t)
                 queue.append(t)
@@ -156,7 +185,7 @@ public struct StateGraph: Sendable {
         let unreachable = nodes.keys.filter { !seen.contains($0) }.sorted()
         if !unreachable.isEmpty { throw WorkflowError.unreachable(unreachable) }
         return CompiledGraph(
-            nodes: nodes, edges: edges, routers: routers, applier: StateApplier(channels: channels),
+            nodes: nodes, edges: edges, routers: routers, joins: joins, applier: StateApplier(channels: channels),
             checkpointer: checkpointer, retention: retention.map { max(1, $0) }, recursionLimit: max(1, recursionLimit))
     }
 }
