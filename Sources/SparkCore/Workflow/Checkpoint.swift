@@ -63,6 +63,7 @@ public struct CheckpointMetadata: Sendable, Hashable {
         case update = 3
     }
 
+    /// What produced the checkpoint.
     public var source: Source
     /// Per task of the step, in apply order: the node and the channels its update wrote.
     public var writes: [NodeWrites]
@@ -75,7 +76,9 @@ public struct CheckpointMetadata: Sendable, Hashable {
 
 /// The channels one task wrote.
 public struct NodeWrites: Sendable, Hashable {
+    /// The node (or `input`, or `update` for an edit without a node).
     public var node: String
+    /// The channels its update wrote, sorted.
     public var channels: [String]
 
     public init(node: String, channels: [String]) {
@@ -103,7 +106,9 @@ public struct Checkpoint: Sendable, Hashable {
     public var pendingWrites: [PendingWrite]
     /// Questions waiting for an answer; the run is paused while this is not empty.
     public var interrupts: [WorkflowInterrupt]
+    /// Why the checkpoint was written and which node wrote what.
     public var metadata: CheckpointMetadata
+    /// When the checkpoint was made.
     public var createdAt: Date
 
     public init(

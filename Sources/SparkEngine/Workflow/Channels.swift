@@ -54,6 +54,7 @@ public enum Reducer: Sendable {
 /// A declared state key: its reducer, an optional value kind every write must have, and an
 /// optional initial value.
 public struct Channel: Sendable {
+    /// How writes combine with the value.
     public var reducer: Reducer
     /// When set, writes of another kind are rejected (null is always accepted by `replace`).
     public var kind: JSONKind?

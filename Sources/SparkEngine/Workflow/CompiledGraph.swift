@@ -11,9 +11,11 @@ public struct GraphRun: Sendable {
         case interrupted([WorkflowInterrupt])
     }
 
+    /// Completed, or waiting for answers.
     public var status: Status
     /// Every channel's value at the end of the call.
     public var state: WorkflowState
+    /// The thread the call ran on.
     public var thread: String
     /// The last checkpoint written (nil without a checkpointer).
     public var checkpointID: String?

@@ -9,7 +9,9 @@ public let END = "__end__"
 /// A fan-out branch: run `node` in the next super-step with `input` as its own input
 /// (`NodeContext.input`). Several sends to one node run as several tasks, in parallel.
 public struct Send: Sendable, Hashable {
+    /// The node to run.
     public var node: String
+    /// The branch's own input (`NodeContext.input`).
     public var input: JSONValue
 
     public init(_ node: String, _ input: JSONValue) {
@@ -20,7 +22,9 @@ public struct Send: Sendable, Hashable {
 
 /// Where a router sends the run: to a node (or END), or a fan-out branch.
 public enum Route: Sendable, Hashable, ExpressibleByStringLiteral {
+    /// Run this node next (or stop the branch, for END).
     case to(String)
+    /// Run a fan-out branch with its own input.
     case send(Send)
 
     /// The run's exit.
