@@ -117,7 +117,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SparkStoreTests", dependencies: ["SparkStore", "SparkCore", "SparkTesting", "SparkMemory"]),
+        .testTarget(name: "SparkStoreTests", dependencies: ["SparkStore", "SparkCore", "SparkTesting", "SparkMemory", "SparkEngine"]),
         .testTarget(name: "SparkEngineTests", dependencies: ["SparkEngine", "SparkCore", "SparkTesting", "SparkBus"]),
         .testTarget(
             name: "SparkBusTests",

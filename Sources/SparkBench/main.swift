@@ -7,6 +7,7 @@
 //   .build/release/sparkplug-bench agents ...   (issue-3 agent figures; see AgentBench.swift)
 //   .build/release/sparkplug-bench vectors ...  (issue-4 vector index figures; see VectorBench.swift)
 //   .build/release/sparkplug-bench bus ...      (issue-5 message bus figures; see BusBench.swift)
+//   .build/release/sparkplug-bench workflow ... (issue-6 graph workflow figures; see WorkflowBench.swift)
 //
 // Per geometry and core count it builds an AppState fed with `--history` synthetic samples,
 // then, for each measured iteration, appends one new sample (as a 1 s refresh does) and
@@ -293,6 +294,11 @@ case "bus-redis":
     print("warning: debug build; figures are only meaningful from `swift build -c release`")
     #endif
     try await redisBusMain(Array(arguments.dropFirst()))
+case "workflow":
+    #if DEBUG
+    print("warning: debug build; figures are only meaningful from `swift build -c release`")
+    #endif
+    try await workflowMain(Array(arguments.dropFirst()))
 default:
     await dashboardMain(arguments)
 }

@@ -185,6 +185,23 @@ public final class SQLiteStore: Sendable {
                 CREATE INDEX memory_history_seq ON memory_history(seq);
                 """)
         }
+        m.registerMigration("v4 workflow checkpoints") { db in
+            // seq orders a thread's checkpoints (newest = highest); the body is CheckpointCodec's
+            // binary form of values, next tasks, pending writes, interrupts and metadata.
+            try db.execute(sql: """
+                CREATE TABLE workflow_checkpoints (
+                    seq INTEGER PRIMARY KEY,
+                    thread_id TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    parent_id TEXT,
+                    step INTEGER NOT NULL,
+                    created_at REAL NOT NULL,
+                    body BLOB NOT NULL,
+                    UNIQUE (thread_id, id)
+                );
+                CREATE INDEX workflow_checkpoints_thread ON workflow_checkpoints(thread_id, seq);
+                """)
+        }
         return m
     }
 }

@@ -1,0 +1,195 @@
+import Foundation
+import SparkCore
+
+/// The name of a graph's entry: edges and routers from `START` pick the first nodes.
+public let START = "__start__"
+/// The name of a graph's exit: a task routed to `END` ends its branch.
+public let END = "__end__"
+
+/// A fan-out branch: run `node` in the next super-step with `input` as its own input
+/// (`NodeContext.input`). Several sends to one node run as several tasks, in parallel.
+public struct Send: Sendable, Hashable {
+    /// The node to run.
+    public var node: String
+    /// The branch's own input (`NodeContext.input`).
+    public var input: JSONValue
+
+    public init(_ node: String, _ input: JSONValue) {
+        self.node = node
+        self.input = input
+    }
+}
+
+/// Where a router sends the run: to a node (or END), or a fan-out branch.
+public enum Route: Sendable, Hashable, ExpressibleByStringLiteral {
+    /// Run this node next (or stop the branch, for END).
+    case to(String)
+    /// Run a fan-out branch with its own input.
+    case send(Send)
+
+    /// The run's exit.
+    public static let end = Route.to(END)
+
+    public init(stringLiteral value: String) { self = .to(value) }
+
+    var target: String {
+        switch self {
+        case .to(let n): return n
+        case .send(let s): return s.node
+        }
+    }
+}
+
+/// A node's body: a Swift function of the state, returning the channels it writes.
+public typealias NodeFunction = @Sendable (NodeContext) async throws -> StateUpdate
+
+/// What a node is. Agents, crews and tools will be kinds of their own.
+public enum NodeKind: Sendable {
+    /// A Swift function.
+    case function(NodeFunction)
+    /// Another compiled graph, run to completion inside one step. It starts from the channels
+    /// named in `inputs` (default: the ones both graphs declare) and its final values of the
+    /// channels in `outputs` (default: the same shared ones) are this node's update, reduced
+    /// by the parent's reducers (so an `append` channel shared by both receives the
+    /// subgraph's whole list: name distinct `outputs` for those).
+    case subgraph(CompiledGraph, inputs: [String]?, outputs: [String]?)
+}
+
+/// A router: reads the state after a step and names where the run goes next.
+public typealias Router = @Sendable (WorkflowState) throws -> [Route]
+
+/// An edge that waits: `target` runs once every source has run (since it last fired).
+struct JoinEdge: Sendable {
+    var sources: [String]
+    var target: String
+    /// The hidden state key that records which sources have run; kept in checkpoints so a
+    /// join survives a restart.
+    var key: String
+}
+
+/// Hidden state keys of waiting edges start with this; they are left out of `GraphRun.state`.
+let joinKeyPrefix = "__join__:"
+
+struct RouterSpec: Sendable {
+    var route: Router
+    /// Every target the router may return; nil when undeclared (then every node counts as
+    /// reachable through it).
+    var targets: [String]?
+}
+
+/// Collects a graph workflow: its state channels, nodes, edges and routers. `compile()`
+/// checks it and returns the runnable ``CompiledGraph``.
+///
+/// ```swift
+/// var g = StateGraph(channels: ["draft": .replace(.string), "notes": .append])
+/// g.addNode("write") { ctx in ["draft": "v1"] }
+/// g.addNode("review") { ctx in ["notes": ["ok"]] }
+/// g.addEdge(START, "write")
+/// g.addEdge("write", "review")
+/// g.addEdge("review", END)
+/// let graph = try g.compile(checkpointer: InMemoryCheckpointer())
+/// let run = try await graph.invoke([:], thread: "t1")
+/// ```
+public struct StateGraph: Sendable {
+    var channels: [String: Channel]
+    var nodes: [String: NodeKind] = [:]
+    var nodeOrder: [String] = []
+    var duplicates: [String] = []
+    var edges: [String: [String]] = [:]
+    var routers: [String: [RouterSpec]] = [:]
+    var joins: [JoinEdge] = []
+
+    /// A graph over these state channels (every key a node may write).
+    public init(channels: [String: Channel]) {
+        self.channels = channels
+    }
+
+    /// Adds a node of any kind.
+    public mutating func addNode(_ name: String, kind: NodeKind) {
+        if nodes[name] != nil { duplicates.append(name) }
+        nodes[name] = kind
+        nodeOrder.append(name)
+    }
+
+    /// Adds a node that runs a Swift function.
+    public mutating func addNode(_ name: String, _ body: @escaping NodeFunction) {
+        addNode(name, kind: .function(body))
+    }
+
+    /// Adds a compiled graph as a node (see ``NodeKind/subgraph(_:inputs:outputs:)``).
+    public mutating func addSubgraph(_ name: String, _ graph: CompiledGraph, inputs: [String]? = nil, outputs: [String]? = nil) {
+        addNode(name, kind: .subgraph(graph, inputs: inputs, outputs: outputs))
+    }
+
+    /// After `from` runs, `to` runs in the next step. `from` may be START; `to` may be END.
+    public mutating func addEdge(_ from: String, _ to: String) {
+        edges[from, default: []].append(to)
+    }
+
+    /// A waiting edge: `to` runs in the step after the last of `sources` has run, once per
+    /// round (then it waits for all of them again). Use it to join parallel branches of
+    /// different lengths; a plain edge from each would run `to` once per branch.
+    public mutating func addEdge(from sources: [String], to target: String) {
+        let sorted = Array(Set(sources)).sorted()
+        joins.append(JoinEdge(sources: sorted, target: target, key: joinKeyPrefix + sorted.joined(separator: ",") + ">" + target))
+    }
+
+    /// After `from` runs, `router` reads the state (with the step's writes applied) and
+    /// returns the next nodes, END, or fan-out `Send`s. Declaring `targets` lets `compile()`
+    /// check reachability through it, and a run rejects a route outside them.
+    public mutating func addConditionalEdges(_ from: String, targets: [String]? = nil, _ router: @escaping Router) {
+        routers[from, default: []].append(RouterSpec(route: router, targets: targets))
+    }
+
+    /// Checks the graph and returns it ready to run.
+    ///
+    /// - Parameters:
+    ///   - checkpointer: where to save a checkpoint after every step; nil runs without (no
+    ///     resume, interrupts, history or forks).
+    ///   - retention: keep only the newest this many checkpoints per thread.
+    ///   - recursionLimit: most super-steps one call may run before failing.
+    /// - Throws: ``WorkflowError`` naming the nodes: invalid or duplicate names, edges from
+    ///   or to unknown nodes, no entry, dead ends, nodes unreachable from START.
+    public func compile(
+        checkpointer: (any Checkpointer)? = nil, retention: Int? = nil, recursionLimit: Int = 25
+    ) throws -> CompiledGraph {
+        if let d = duplicates.first { throw WorkflowError.duplicateNode(d) }
+        for n in nodeOrder where n.isEmpty || n == START || n == END { throw WorkflowError.invalidNodeName(n) }
+        let sources = Set(edges.keys).union(routers.keys).sorted()
+        for s in sources where s != START && nodes[s] == nil { throw WorkflowError.unknownSource(s) }
+        for j in joins {
+            for s in j.sources where nodes[s] == nil { throw WorkflowError.unknownSource(s) }
+            if j.target != END && nodes[j.target] == nil { throw WorkflowError.unknownTarget(from: j.sources.joined(separator: "+"), target: j.target) }
+        }
+        let joinSources = Set(joins.flatMap(\.sources))
+        for s in sources {
+            for t in edges[s] ?? [] where t != END && nodes[t] == nil { throw WorkflowError.unknownTarget(from: s, target: t) }
+            for r in routers[s] ?? [] {
+                for t in r.targets ?? [] where t != END && nodes[t] == nil {
+                    throw WorkflowError.unknownTarget(from: s, target: t)
+                }
+            }
+        }
+        if (edges[START] ?? []).isEmpty && (routers[START] ?? []).isEmpty { throw WorkflowError.missingEntry }
+        let deadEnds = nodes.keys.filter {
+            (edges[$0] ?? []).isEmpty && (routers[$0] ?? []).isEmpty && !joinSources.contains($0)
+        }.sorted()
+        if !deadEnds.isEmpty { throw WorkflowError.deadEnd(deadEnds) }
+        var seen: Set<String> = [START]
+        var queue = [START]
+        while let n = queue.popLast() {
+            var next = edges[n] ?? []
+            for r in routers[n] ?? [] { next += r.targets ?? Array(nodes.keys) }
+            for j in joins where j.sources.contains(n) { next.append(j.target) }
+            for t in next where !seen.contains(t) {
+                seen.insert(t)
+                queue.append(t)
+            }
+        }
+        let unreachable = nodes.keys.filter { !seen.contains($0) }.sorted()
+        if !unreachable.isEmpty { throw WorkflowError.unreachable(unreachable) }
+        return CompiledGraph(
+            nodes: nodes, edges: edges, routers: routers, joins: joins, applier: StateApplier(channels: channels),
+            checkpointer: checkpointer, retention: retention.map { max(1, $0) }, recursionLimit: max(1, recursionLimit))
+    }
+}
