@@ -30,30 +30,20 @@ private struct BusBenchOptions {
 
     static func parse(_ args: [String]) -> BusBenchOptions {
         var o = BusBenchOptions()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < args.count else { fail("missing value for \(args[i - 1])") }
-            return args[i]
-        }
-        func int(_ s: String) -> Int {
-            guard let v = Int(s), v > 0 else { fail("not a positive count: \(s)") }
-            return v
-        }
-        while i < args.count {
-            switch args[i] {
-            case "--bus", "--backend": o.bus = value()
-            case "--messages": o.messages = int(value())
-            case "--size": o.size = int(value())
-            case "--requests": o.requests = int(value())
-            case "--durable": o.durable = int(value())
-            case "--runs": o.runs = int(value())
+        var a = BenchArguments(args)
+        while let flag = a.next() {
+            switch flag {
+            case "--bus", "--backend": o.bus = a.value()
+            case "--messages": o.messages = a.count()
+            case "--size": o.size = a.count()
+            case "--requests": o.requests = a.count()
+            case "--durable": o.durable = a.count()
+            case "--runs": o.runs = a.count()
             case "-h", "--help":
                 print("usage: sparkplug-bench bus [--bus URL] [--messages N] [--size BYTES] [--requests N] [--durable N] [--runs N]")
                 exit(0)
-            default: fail("unknown argument \(args[i])")
+            default: a.unknown()
             }
-            i += 1
         }
         return o
     }

@@ -31,34 +31,24 @@ struct WorkflowOptions {
 
     static func parse(_ args: [String]) -> WorkflowOptions {
         var o = WorkflowOptions()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < args.count else { fail("missing value for \(args[i - 1])") }
-            return args[i]
-        }
-        func int(_ s: String) -> Int {
-            guard let v = Int(s), v > 0 else { fail("not a positive count: \(s)") }
-            return v
-        }
-        while i < args.count {
-            switch args[i] {
-            case "--invocations": o.invocations = int(value())
-            case "--chain": o.chain = int(value())
-            case "--chain-runs": o.chainRuns = int(value())
-            case "--fanout": o.fanout = int(value())
-            case "--fanout-runs": o.fanoutRuns = int(value())
+        var a = BenchArguments(args)
+        while let flag = a.next() {
+            switch flag {
+            case "--invocations": o.invocations = a.count()
+            case "--chain": o.chain = a.count()
+            case "--chain-runs": o.chainRuns = a.count()
+            case "--fanout": o.fanout = a.count()
+            case "--fanout-runs": o.fanoutRuns = a.count()
             case "--checkpointers":
-                o.checkpointers = value().split(separator: ",").map(String.init)
+                o.checkpointers = a.value().split(separator: ",").map(String.init)
                 for c in o.checkpointers where !["none", "memory", "sqlite"].contains(c) {
                     fail("--checkpointers takes none,memory,sqlite")
                 }
             case "-h", "--help":
                 print("usage: sparkplug-bench workflow [--invocations N] [--chain N] [--chain-runs N] [--fanout N] [--fanout-runs N] [--checkpointers none,memory,sqlite]")
                 exit(0)
-            default: fail("unknown argument \(args[i])")
+            default: a.unknown()
             }
-            i += 1
         }
         return o
     }
