@@ -70,20 +70,13 @@ public final class BusSubscription: AsyncSequence, Sendable {
     @discardableResult
     public func push(_ message: BusMessage) async -> Bool {
         while true {
-            let (accepted, wake) = state.withLock { s -> (Bool?, CheckedContinuation<Void, Never>?) in
-                if s.finished { return (false, nil) }
-                if s.queued.count >= capacity { return (nil, nil) }
-                if s.queued.isEmpty { hasQueued.store(true, ordering: .releasing) }
-            s.queued.append(message)
-                s.delivered &+= 1
-                let r = s.reader
-                s.reader = nil
-                return (true, r?.continuation)
+            switch enqueue(message, countingDrop: false) {
+            case .queued: return true
+            case .ended: return false
+            case .full:
+                await waitForSpace()
+                if Task.isCancelled { return false }
             }
-            wake?.resume()
-            if let accepted { return accepted }
-            await waitForSpace()
-            if Task.isCancelled { return false }
         }
     }
 
@@ -99,11 +92,23 @@ public final class BusSubscription: AsyncSequence, Sendable {
 
     /// Queues a message if there is room, without waiting and without counting a drop: the
     /// publisher's fast path. Only a `.full` outcome needs the waiting `push`.
+    public func tryPush(_ message: BusMessage) -> PushOutcome { enqueue(message, countingDrop: false) }
+
+    /// Queues a message if there is room; otherwise counts it as dropped. Returns whether it
+    /// was queued.
+    @discardableResult
+    public func offer(_ message: BusMessage) -> Bool { enqueue(message, countingDrop: true) == .queued }
+
+    /// The one place a message enters the queue: appends it if there is room and wakes a
+    /// parked reader (outside the lock).
     @inline(__always)
-    public func tryPush(_ message: BusMessage) -> PushOutcome {
+    private func enqueue(_ message: BusMessage, countingDrop: Bool) -> PushOutcome {
         let (outcome, wake) = state.withLock { s -> (PushOutcome, CheckedContinuation<Void, Never>?) in
             if s.finished { return (.ended, nil) }
-            if s.queued.count >= capacity { return (.full, nil) }
+            if s.queued.count >= capacity {
+                if countingDrop { s.dropped &+= 1 }
+                return (.full, nil)
+            }
             if s.queued.isEmpty { hasQueued.store(true, ordering: .releasing) }
             s.queued.append(message)
             s.delivered &+= 1
@@ -113,27 +118,6 @@ public final class BusSubscription: AsyncSequence, Sendable {
         }
         wake?.resume()
         return outcome
-    }
-
-    /// Queues a message if there is room; otherwise counts it as dropped. Returns whether it
-    /// was queued.
-    @discardableResult
-    public func offer(_ message: BusMessage) -> Bool {
-        let (accepted, wake) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
-            if s.finished { return (false, nil) }
-            if s.queued.count >= capacity {
-                s.dropped &+= 1
-                return (false, nil)
-            }
-            if s.queued.isEmpty { hasQueued.store(true, ordering: .releasing) }
-            s.queued.append(message)
-            s.delivered &+= 1
-            let r = s.reader
-            s.reader = nil
-            return (true, r?.continuation)
-        }
-        wake?.resume()
-        return accepted
     }
 
     /// Ends the subscription from the backend's side: the reader gets what is queued, then
