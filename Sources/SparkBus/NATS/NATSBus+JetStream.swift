@@ -379,10 +379,9 @@ struct NATSDurableConsumer: DurableConsumer {
             subject: "$JS.API.CONSUMER.MSG.NEXT.\(stream).\(name)", replyTo: replyTo, headers: [:], payload: Array(data))
         let limit = ContinuousClock.now + (expires ?? .zero) + bus.apiTimeout
         var out: [DurableMessage] = []
-        let loop = bus.connection.group.next()
         while out.count < batch {
             let left = limit - ContinuousClock.now
-            guard left > .zero, let m = await slot.next(timeout: left, on: loop) else { break }
+            guard left > .zero, let m = await slot.next(timeout: left, deadlines: bus.deadlines) else { break }
             if let status = m.status {
                 if status == 100 { continue }  // heartbeat
                 if status == 503 { throw BusError.noSuchStream(stream) }

@@ -12,6 +12,8 @@ public final class NATSBus: MessageBus {
     public let endpoint: String
     let connection: NATSConnection
     let inbox = NATSInbox()
+    /// Timeouts of requests and pulls waiting for replies.
+    let deadlines: NATSDeadlines
     let subscriptionCapacity: Int
     /// Time limit for JetStream API calls and durable publishes.
     let apiTimeout: Duration
@@ -23,12 +25,17 @@ public final class NATSBus: MessageBus {
     private let delivered = Atomic<UInt64>(0)
     private let deliveredBytes = Atomic<UInt64>(0)
     private let dropped = Atomic<UInt64>(0)
+    /// Moving average of request round trips in nanoseconds (0 before the first).
+    private let roundTripNanos = Atomic<UInt64>(0)
+    /// Whether a requester is watching its reply slot (at most one at a time).
+    private let spinner = Atomic<Bool>(false)
 
     private init(connection: NATSConnection, subscriptionCapacity: Int, apiTimeout: Duration) {
         self.connection = connection
         self.endpoint = connection.name
         self.subscriptionCapacity = subscriptionCapacity
         self.apiTimeout = apiTimeout
+        self.deadlines = NATSDeadlines(loop: connection.group.next())
     }
 
     /// Connects to a NATS server (JetStream must be on for durable streams). Throws
@@ -93,11 +100,41 @@ public final class NATSBus: MessageBus {
         let (replyTo, slot) = inbox.open()
         defer { inbox.remove(replyTo) }
         try await connection.publish(subject: subject, replyTo: replyTo, headers: headers, payload: payload)
-        guard let reply = await slot.next(timeout: timeout, on: connection.group.next()) else {
+        let sent = DispatchTime.now().uptimeNanoseconds
+        spinForReply(slot, sentAt: sent)
+        guard let reply = await slot.next(timeout: timeout, deadlines: deadlines) else {
             throw BusError.timeout(subject: subject, after: timeout)
         }
+        recordRoundTrip(DispatchTime.now().uptimeNanoseconds &- sent)
         if reply.status == 503 { throw BusError.noResponders(subject: subject) }
         return reply
+    }
+
+    // MARK: waiting for replies
+
+    /// Round trips longer than this (a server across a network) are not worth spinning for.
+    static let spinRoundTripLimit: UInt64 = 150_000
+
+    /// On a near server a reply comes back in tens of microseconds, about what it costs to
+    /// park the waiting thread and wake it again (a futex wake on another core, slow on a
+    /// virtual machine). So one requester at a time watches its reply slot for up to twice
+    /// the recent round trip, yielding the core between looks, before it parks. The watch is
+    /// off when round trips are long, and only one requester per bus watches, so the
+    /// cooperative pool keeps its other threads for the responders. Measured in
+    /// docs/BENCHMARKS.md (issue 5, NATS request/reply).
+    private func spinForReply(_ slot: NATSReplySlot, sentAt sent: UInt64) {
+        let rtt = roundTripNanos.load(ordering: .relaxed)
+        guard rtt < Self.spinRoundTripLimit else { return }
+        guard spinner.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
+        let budget = rtt == 0 ? Self.spinRoundTripLimit : 2 * rtt
+        _ = slot.spin(until: sent &+ budget)
+        spinner.store(false, ordering: .releasing)
+    }
+
+    /// Folds one round trip into the moving average (weight 1/8).
+    private func recordRoundTrip(_ nanos: UInt64) {
+        let old = roundTripNanos.load(ordering: .relaxed)
+        roundTripNanos.store(old == 0 ? nanos : old - old / 8 + nanos / 8, ordering: .relaxed)
     }
 
     /// Waits until the server has processed everything published so far (a PING/PONG round trip).

@@ -8,7 +8,9 @@ import Synchronization
 /// One NATS connection over SwiftNIO that survives server restarts: it reconnects with backoff,
 /// resubscribes every subscription under its old sid, and then sends what was published while
 /// it was away. Outbound frames are appended to one buffer and written once per event-loop
-/// tick (many publishes, one syscall); inbound bytes are parsed in place by `NATSParser`.
+/// tick (many publishes, one syscall), except on an idle plain-TCP connection, where the
+/// calling thread writes them itself (see `send`); inbound bytes are parsed in place by
+/// `NATSParser`.
 final class NATSConnection: Sendable {
     /// Delivery of a MSG/HMSG for one sid, called on the event loop.
     typealias Deliver = @Sendable (NATSInboundMessage) -> Void
@@ -35,6 +37,14 @@ final class NATSConnection: Sendable {
         var spaceWaiters: [CheckedContinuation<Void, any Error>] = []
         var nextSid: UInt64 = 1
         var info: NATSServerInfo?
+        /// Our duplicate of the socket's descriptor, for writes from the calling thread
+        /// (plain TCP only; -1 with TLS or while disconnected).
+        var writeFD: CInt = -1
+        /// Buffers handed to the channel whose write has not completed: while any is, a
+        /// direct write could overtake it.
+        var channelWrites = 0
+        /// When the last direct write happened (uptime nanoseconds).
+        var lastDirectWrite: UInt64 = 0
         var reconnects = 0
         var lastError: String?
     }
@@ -65,8 +75,8 @@ final class NATSConnection: Sendable {
     /// `BusError.server` (bad credentials, TLS refused).
     static func connect(_ endpoint: BusEndpoint.NATSEndpoint) async throws -> NATSConnection {
         let c = NATSConnection(endpoint: endpoint)
-        let channel = try await c.open()
-        c.attached(channel, reconnected: false)
+        let (channel, writeFD) = try await c.open()
+        c.attached(channel, writeFD: writeFD, reconnected: false)
         return c
     }
 
@@ -83,6 +93,7 @@ final class NATSConnection: Sendable {
         let (loop, over) = try state.withLock { s throws(BusError) -> ((any EventLoop)?, Bool) in
             if s.phase == .closed { throw .closed }
             write(&s.pending)
+            if writeDirectLocked(&s) { return (nil, false) }
             return (scheduleFlushLocked(&s), s.pending.readableBytes > highWater)
         }
         if let loop { loop.execute { self.flushNow() } }
@@ -143,6 +154,8 @@ final class NATSConnection: Sendable {
             s.spaceWaiters = []
             let ch = s.channel
             s.channel = nil
+            DirectWriteSocket.closeDuplicate(s.writeFD)
+            s.writeFD = -1
             return (ch, w)
         }
         subs.withLock { $0 = [:] }
@@ -152,6 +165,29 @@ final class NATSConnection: Sendable {
             flushNow(channel: channel)
             try? await channel.close()
         }
+    }
+
+    /// Below this gap since the last direct write, frames wait for the event loop's batch.
+    static let directWriteGap: UInt64 = 20_000
+
+    /// Called with the lock held. When the connection is idle — plain TCP, no flush queued
+    /// on the event loop, nothing of ours inside the channel, and no direct write in the last
+    /// 20 µs — writes the outbound buffer from the calling thread and returns true if all of
+    /// it went. That saves the hop to the event loop (a thread wake-up) on every request,
+    /// reply and occasional publish; a busy publisher still gets one write per loop tick.
+    private func writeDirectLocked(_ s: inout State) -> Bool {
+        guard s.writeFD >= 0, s.phase == .connected, !s.flushScheduled, s.channelWrites == 0 else { return false }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if now &- s.lastDirectWrite < Self.directWriteGap { return false }
+        s.lastDirectWrite = now
+        let fd = s.writeFD
+        let n = s.pending.withUnsafeReadableBytes { DirectWriteSocket.writeNow(fd, $0) }
+        if n > 0 { s.pending.moveReaderIndex(forwardBy: n) }
+        guard s.pending.readableBytes == 0 else { return false }
+        s.pending.clear()
+        s.sentPings.append(contentsOf: s.queuedPings)
+        s.queuedPings = []
+        return true
     }
 
     /// Called with the lock held: marks a flush as scheduled and returns the loop to run it on.
@@ -175,9 +211,14 @@ final class NATSConnection: Sendable {
             s.queuedPings = []
             let w = s.spaceWaiters
             s.spaceWaiters = []
+            s.channelWrites += 1
             return (ch, out, w)
         }
-        if let channel, let buffer { channel.writeAndFlush(buffer, promise: nil) }
+        if let channel, let buffer {
+            let written = channel.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenComplete { _ in self.state.withLock { $0.channelWrites -= 1 } }
+            channel.writeAndFlush(buffer, promise: written)
+        }
         for w in spaceWaiters { w.resume() }
     }
 
@@ -200,6 +241,17 @@ final class NATSConnection: Sendable {
     func dispatch(_ message: NATSInboundMessage) {
         guard let sub = subs.withLock({ $0[message.sid] }) else { return }
         sub.deliver(message)
+    }
+
+    /// Answers a server PING through the outbound buffer, so it cannot split a frame that a
+    /// direct write sent only part of (on the event loop).
+    func sendPong() {
+        let flush = state.withLock { s -> Bool in
+            guard s.phase == .connected else { return false }
+            NATSEncoder.pong(into: &s.pending)
+            return true
+        }
+        if flush { flushNow() }
     }
 
     func pongReceived() {
@@ -239,6 +291,9 @@ final class NATSConnection: Sendable {
             s.phase = .reconnecting
             s.channel = nil
             s.flushScheduled = false
+            DirectWriteSocket.closeDuplicate(s.writeFD)
+            s.writeFD = -1
+            s.channelWrites = 0
             // PINGs written to the dead connection: answered once the new one is up.
             s.orphanPings.append(contentsOf: s.sentPings)
             s.sentPings = []
@@ -249,11 +304,13 @@ final class NATSConnection: Sendable {
 
     // MARK: connecting
 
-    private func attached(_ channel: any Channel, reconnected: Bool) {
+    private func attached(_ channel: any Channel, writeFD: CInt, reconnected: Bool) {
         let (ok, orphans) = state.withLock { s -> (Bool, [CheckedContinuation<Void, any Error>]) in
             if s.phase == .closed { return (false, []) }
             s.phase = .connected
             s.channel = channel
+            s.writeFD = writeFD
+            s.channelWrites = 0
             if reconnected { s.reconnects += 1 }
             // PINGs lost with the old connection were re-queued; the handshake PONG already
             // proves the server has our subscriptions, so answer them now.
@@ -263,6 +320,7 @@ final class NATSConnection: Sendable {
             return (true, o)
         }
         if !ok {
+            DirectWriteSocket.closeDuplicate(writeFD)
             channel.close(promise: nil)
             return
         }
@@ -275,8 +333,8 @@ final class NATSConnection: Sendable {
         while phase == .reconnecting {
             try? await Task.sleep(for: delay)
             if phase != .reconnecting { return }
-            if let channel = try? await open() {
-                attached(channel, reconnected: true)
+            if let (channel, writeFD) = try? await open() {
+                attached(channel, writeFD: writeFD, reconnected: true)
                 return
             }
             delay = min(delay * 2, .seconds(2))
@@ -284,7 +342,8 @@ final class NATSConnection: Sendable {
     }
 
     /// Opens a TCP connection and runs the handshake (INFO, TLS if needed, CONNECT, SUBs, PING/PONG).
-    private func open() async throws -> any Channel {
+    /// Returns the channel and, for plain TCP, our duplicate of its descriptor (else -1).
+    private func open() async throws -> (any Channel, CInt) {
         let handshake = group.next().makePromise(of: Void.self)
         let tlsContext: NIOSSLContext?
         do {
@@ -303,8 +362,25 @@ final class NATSConnection: Sendable {
                 }
             }
         let channel: any Channel
+        var writeFD: CInt = -1
         do {
-            channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
+            if tlsContext == nil {
+                // Plain TCP: connect by hand (on NIO's blocking pool) to keep a descriptor to write on.
+                let port = endpoint.port
+                let socket = try await NIOThreadPool.singleton.runIfActive {
+                    try DirectWriteSocket.connect(host: host, port: port, timeout: .seconds(3))
+                }
+                writeFD = socket.writeFD
+                do {
+                    channel = try await bootstrap.withConnectedSocket(socket.channelFD).get()
+                } catch {
+                    DirectWriteSocket.closeDuplicate(writeFD)
+                    writeFD = -1
+                    throw error
+                }
+            } else {
+                channel = try await bootstrap.connect(host: endpoint.host, port: endpoint.port).get()
+            }
         } catch {
             handshake.fail(error)
             throw BusError.unreachable(endpoint: name, reason: "\(error)", hint: hint)
@@ -316,9 +392,10 @@ final class NATSConnection: Sendable {
         do {
             try await handshake.futureResult.get()
             timeout.cancel()
-            return channel
+            return (channel, writeFD)
         } catch {
             timeout.cancel()
+            DirectWriteSocket.closeDuplicate(writeFD)
             try? await channel.close()
             if let e = error as? BusError { throw e }
             throw BusError.unreachable(endpoint: name, reason: "\(error)", hint: hint)
@@ -391,9 +468,13 @@ final class NATSChannelHandler: ChannelInboundHandler, @unchecked Sendable {
         case .msg(let m):
             connection.dispatch(m)
         case .ping:
-            var b = context.channel.allocator.buffer(capacity: 6)
-            NATSEncoder.pong(into: &b)
-            context.writeAndFlush(wrapOutboundOut(b), promise: nil)
+            if step == .ready {
+                connection.sendPong()
+            } else {
+                var b = context.channel.allocator.buffer(capacity: 6)
+                NATSEncoder.pong(into: &b)
+                context.writeAndFlush(wrapOutboundOut(b), promise: nil)
+            }
         case .pong:
             if step == .awaitPong {
                 step = .ready
