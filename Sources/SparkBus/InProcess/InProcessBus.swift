@@ -59,16 +59,17 @@ public final class InProcessBus: MessageBus {
         let route = try hub.route(for: message.subject)
         counters.countPublished(message.payload.count)
         for box in route.streams { _ = box.append(message) }
-        await deliver(message, route)
+        let full = offer(message, route)
+        if !full.isEmpty { await wait(for: full, message) }
     }
 
     /// Hands `message` to every plain subscriber and one member of each queue group.
     ///
-    /// Every queue is first offered the message without waiting (`tryPush`); only the queues
-    /// that were full are then waited on, so a publish with room everywhere makes no async
-    /// call per subscriber.
-    private func deliver(_ message: BusMessage, _ route: Route) async {
-        if message.subject.utf8.first == UInt8(ascii: "_") { hub.deliverReply(message) }
+    /// Every queue is offered the message without waiting (`tryPush`), in a plain function:
+    /// a publish with room everywhere makes no async call at all. Returns the queues that were
+    /// full, for `wait(for:)`.
+    private func offer(_ message: BusMessage, _ route: Route) -> [Target] {
+        if route.isReply { hub.deliverReply(message) }
         let bytes = message.payload.count
         var waitFor: [Target] = []
         for t in route.plain {
@@ -81,7 +82,21 @@ public final class InProcessBus: MessageBus {
         for group in route.groups {
             if let full = offer(message, bytes, to: group) { waitFor.append(full) }
         }
-        for t in waitFor where await t.subscription.push(message) {
+        return waitFor
+    }
+
+    /// `offer`, then `wait(for:)` the full queues: for the paths where an async call per
+    /// message does not matter.
+    private func deliver(_ message: BusMessage, _ route: Route) async {
+        let full = offer(message, route)
+        if !full.isEmpty { await wait(for: full, message) }
+    }
+
+    /// Waits for room in each full queue and queues `message` there: back-pressure on the
+    /// publisher.
+    private func wait(for full: [Target], _ message: BusMessage) async {
+        let bytes = message.payload.count
+        for t in full where await t.subscription.push(message) {
             t.counters.countDelivered(bytes)
         }
     }
@@ -174,7 +189,8 @@ public final class InProcessBus: MessageBus {
             let seq = box.append(message)
             if box === first { ack.id = String(seq) }
         }
-        await deliver(message, route)
+        let full = offer(message, route)
+        if !full.isEmpty { await wait(for: full, message) }
         return ack
     }
 

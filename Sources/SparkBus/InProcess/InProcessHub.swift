@@ -72,11 +72,15 @@ final class Route: Sendable {
     let plain: [Target]
     let groups: [QueueRoute]
     let streams: [StreamBox]
+    /// Whether the subject is a reply inbox's (starts with "_"), so a publish checks the
+    /// waiting requests.
+    let isReply: Bool
 
-    init(plain: [Target], groups: [QueueRoute], streams: [StreamBox]) {
+    init(plain: [Target], groups: [QueueRoute], streams: [StreamBox], isReply: Bool) {
         self.plain = plain
         self.groups = groups
         self.streams = streams
+        self.isReply = isReply
     }
 
     /// Whether a subscriber (not only a stream) would get the message: a request needs one.
@@ -286,7 +290,8 @@ final class InProcessHub: Sendable {
             let entry = s.streams[name]!
             return entry.config.captures(subject) ? entry.box : nil
         }
-        return Route(plain: plain, groups: queueRoutes, streams: streams)
+        return Route(
+            plain: plain, groups: queueRoutes, streams: streams, isReply: subject.utf8.first == UInt8(ascii: "_"))
     }
 
     /// Forgets cached routes of subjects `pattern` matches.

@@ -28,7 +28,10 @@ public final class BusSubscription: AsyncSequence, Sendable {
     }
 
     private struct State {
-        var queued: [BusMessage] = []
+        /// Optional so the reader can move messages out of its batch (`take()`) instead of
+        /// copying them: a copy is a retain of the message's box, and the box's count line is
+        /// then bounced between the publisher's core and the reader's once more per message.
+        var queued: [BusMessage?] = []
         var queuedBytes = 0
         var reader: Waiter?
         var writers: [Waiter] = []
@@ -161,9 +164,9 @@ public final class BusSubscription: AsyncSequence, Sendable {
 
     /// The next message, waiting for one; nil once the subscription has ended.
     public func next() async throws -> BusMessage? {
-        var batch: [BusMessage] = []
+        var batch: [BusMessage?] = []
         guard try await takeBatch(into: &batch, limit: 1) else { return nil }
-        return batch.first
+        return batch[0].take()
     }
 
     /// The next message, or nil if none arrives within `timeout` or the subscription ends.
@@ -181,19 +184,19 @@ public final class BusSubscription: AsyncSequence, Sendable {
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let subscription: BusSubscription
-        var batch: [BusMessage] = []
+        var batch: [BusMessage?] = []
         var index = 0
 
         public mutating func next() async throws -> BusMessage? {
             if index < batch.count {
                 defer { index += 1 }
-                return batch[index]
+                return batch[index].take()
             }
             batch.removeAll(keepingCapacity: true)
             index = 0
             guard try await subscription.takeBatch(into: &batch, limit: Int.max) else { return nil }
             index = 1
-            return batch[0]
+            return batch[0].take()
         }
     }
 
@@ -201,7 +204,7 @@ public final class BusSubscription: AsyncSequence, Sendable {
 
     /// Moves up to `limit` queued messages into `batch` (which must be empty), waiting until
     /// there is one. Returns false when the subscription has ended and nothing is left.
-    func takeBatch(into batch: inout [BusMessage], limit: Int) async throws -> Bool {
+    func takeBatch(into batch: inout [BusMessage?], limit: Int) async throws -> Bool {
         while true {
             let (got, writers, failure) = state.withLock { s -> (Bool?, [Waiter], BusError?) in
                 if !s.queued.isEmpty {
