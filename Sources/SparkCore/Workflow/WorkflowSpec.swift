@@ -186,7 +186,7 @@ public struct WorkflowNode: Sendable, Hashable {
     public var output: String?
     public var outputFormat: WorkflowOutputFormat
     /// A question (a template) a human answers before the node does its work; the run waits.
-    /// `true`, `yes`, `approve`, `approved` or `ok` lets the node run; any other answer skips it.
+    /// `true`, `yes`, `y`, `approve`, `approved` or `ok` lets the node run; any other answer skips it.
     public var approval: String?
     /// The channel the approval answer is written to.
     public var approvalOutput: String?
