@@ -1,0 +1,102 @@
+import Foundation
+import SparkCore
+
+/// Runs workflow nodes for real: an agent node through ``AgentExecutor`` (with the agent's
+/// tools and model), a crew node through ``CrewRunner``, a tool node by calling the tool from
+/// the registry with its arguments checked against the tool's schema. The result text goes to
+/// the node's output channel.
+public struct StandardNodeResolver: WorkflowNodeResolver {
+    /// Agents nodes may name.
+    public var agents: [AgentSpec]
+    /// Crews nodes may name.
+    public var crews: [String: CrewSpec]
+    /// Tools nodes (and agents) may name.
+    public var tools: ToolRegistry
+    /// The model of each agent's model reference.
+    public var models: ModelResolver
+    /// The workflow's run: where agents record their calls, the workspace tools work in.
+    public var run: RunContext
+
+    public init(
+        agents: [AgentSpec] = [], crews: [String: CrewSpec] = [:], tools: ToolRegistry = .builtIns(),
+        models: @escaping ModelResolver, run: RunContext
+    ) {
+        self.agents = agents
+        self.crews = crews
+        self.tools = tools
+        self.models = models
+        self.run = run
+    }
+
+    /// A resolver with the agents and crews `spec` names (`agents:`, `crews:`), read relative to
+    /// `directory` (the workflow file's folder). Throws the loaders' issues.
+    public static func loading(
+        _ spec: WorkflowSpec, relativeTo directory: URL, tools: ToolRegistry = .builtIns(), models: @escaping ModelResolver,
+        run: RunContext
+    ) throws -> StandardNodeResolver {
+        var agents: [AgentSpec] = []
+        if let file = spec.agentsFile {
+            agents = try CrewLoader.loadAgents(file: URL(fileURLWithPath: file, relativeTo: directory)).agents
+        }
+        var crews: [String: CrewSpec] = [:]
+        for (name, folder) in spec.crews {
+            crews[name] = try CrewLoader.load(directory: URL(fileURLWithPath: folder, relativeTo: directory)).crew
+        }
+        return StandardNodeResolver(agents: agents, crews: crews, tools: tools, models: models, run: run)
+    }
+
+    public func resolve(_ node: WorkflowNode, in workflow: WorkflowSpec) throws -> NodeFunction {
+        switch node.kind {
+        case .agent: return try agentNode(node, workflow)
+        case .crew: return try crewNode(node, workflow)
+        case .tool: return try toolNode(node, workflow)
+        }
+    }
+
+    private func agentNode(_ node: WorkflowNode, _ workflow: WorkflowSpec) throws -> NodeFunction {
+        guard let agent = agents.first(where: { $0.name == node.uses }) else {
+            throw WorkflowBuildError.unknownReference(node: node.name, kind: .agent, name: node.uses, available: agents.map(\.name))
+        }
+        let executor = AgentExecutor(
+            agent: agent, model: try models(agent.model), tools: try tools.subset(agent.tools, for: agent.name), run: run)
+        return { ctx in
+            let prompt = try node.renderedInput(ctx)?.stringValue ?? ""
+            let result = try await executor.execute(prompt: prompt, task: node.name)
+            switch result.outcome {
+            case .finalAnswer(let text): return try node.outputUpdate(text, in: workflow)
+            case .stopped(let reason): throw WorkflowBuildError.agentStopped(node: node.name, agent: agent.name, reason: reason)
+            }
+        }
+    }
+
+    private func crewNode(_ node: WorkflowNode, _ workflow: WorkflowSpec) throws -> NodeFunction {
+        guard let crew = crews[node.uses] else {
+            throw WorkflowBuildError.unknownReference(node: node.name, kind: .crew, name: node.uses, available: crews.keys.sorted())
+        }
+        let runner = CrewRunner(
+            crew: crew, models: models, store: run.store, workspace: URL(fileURLWithPath: run.workspace.root), tools: tools,
+            observer: run.observer)
+        return { ctx in
+            var inputs: [String: String] = [:]
+            for (k, v) in try node.renderedInput(ctx)?.objectValue ?? [:] { inputs[k] = v.stringValue ?? v.jsonString }
+            let result = try await runner.kickoff(inputs: inputs)
+            return try node.outputUpdate(result.output, in: workflow)
+        }
+    }
+
+    private func toolNode(_ node: WorkflowNode, _ workflow: WorkflowSpec) throws -> NodeFunction {
+        guard let tool = tools.tool(named: node.uses) else {
+            throw WorkflowBuildError.unknownReference(node: node.name, kind: .tool, name: node.uses, available: tools.names)
+        }
+        let run = self.run
+        return { ctx in
+            let arguments = try node.renderedInput(ctx) ?? .object([:])
+            let violations = JSONSchemaValidator.validate(arguments, against: tool.spec.parameters)
+            if !violations.isEmpty {
+                throw WorkflowBuildError.badArguments(node: node.name, tool: tool.name, violations: violations.map(\.description))
+            }
+            let context = ToolContext(workspace: run.workspace, runID: run.runID, agent: "workflow \(workflow.name)", task: node.name)
+            return try node.outputUpdate(try await tool.call(arguments: arguments, context: context), in: workflow)
+        }
+    }
+}

@@ -1,0 +1,286 @@
+import Foundation
+import SparkCore
+import Yams
+
+/// A problem in a workflow's YAML file: file, line, column, key and reason.
+public typealias WorkflowLoadIssue = LoadIssue
+
+/// Reads a YAML workflow into a ``WorkflowSpec``:
+///
+/// ```yaml
+/// name: review
+/// description: Checks a sum and files a verdict.
+/// agents: agents.yaml            # CrewAI agents.yaml, for agent nodes (optional)
+/// crews: {research: ../research-crew}   # crews by name (optional)
+/// state:
+///   total: sum                   # reducer: replace | append | merge | sum
+///   verdict: {reducer: replace, default: "pending"}
+/// nodes:
+///   add:
+///     tool: calculator           # or agent: NAME, crew: NAME
+///     arguments: {expression: "{a} + {b}"}   # prompt: for agents, inputs: for crews
+///     output: total
+///     output_format: json        # text (default) or json
+///     approval: "Add {a} and {b}?"           # optional: a human answers first
+///     approval_output: approved
+///     retry: {max_attempts: 3, initial_delay: 1, backoff: 2, max_delay: 30}
+/// edges:
+///   - {from: START, to: add}     # from and to may be lists (an edge from each to each)
+/// routes:
+///   - from: add
+///     cases:
+///       - {when: total > 10, to: big}
+///     default: END
+/// fan_out:
+///   - {from: plan, over: files, to: check}
+/// ```
+///
+/// Everything is checked at load: unknown keys, wrong types, bad reducers, conditions that do
+/// not parse (with their column), and every problem ``WorkflowSpec/validate()`` finds (unknown
+/// targets, unreachable nodes, no path to END…). Each is a ``WorkflowLoadIssue`` naming the
+/// file, line and key.
+public enum WorkflowLoader {
+    static let topKeys = ["name", "description", "agents", "crews", "state", "nodes", "edges", "routes", "fan_out"]
+    static let nodeKeys = [
+        "agent", "crew", "tool", "prompt", "arguments", "inputs", "output", "output_format", "approval",
+        "approval_output", "retry",
+    ]
+    static let retryKeys = ["max_attempts", "initial_delay", "backoff", "max_delay"]
+
+    /// Loads the workflow in `file`.
+    public static func load(file: URL) throws -> WorkflowSpec {
+        let text: String
+        do {
+            text = try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            throw WorkflowLoadIssue(file: file.path, line: nil, key: "(file)", message: "cannot read: \(error.localizedDescription)")
+        }
+        return try load(yaml: text, file: file.path)
+    }
+
+    /// Loads a workflow from YAML `text`; `file` names it in issues (its base name is the
+    /// workflow's name when the document gives none).
+    public static func load(yaml text: String, file: String = "workflow.yaml") throws -> WorkflowSpec {
+        var parser = Parser(reader: YAMLReader())
+        guard let root = try parser.reader.document(text: text, file: file) else {
+            throw WorkflowLoadIssue(file: file, line: nil, key: "(file)", message: "the workflow is empty")
+        }
+        let spec = try parser.workflow(root, defaultName: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
+        if let problem = spec.validate().first { throw parser.issue(problem) }
+        return spec
+    }
+
+    struct Parser {
+        var reader: YAMLReader
+        /// The YAML node of every key path read, for issues found after parsing.
+        var marks: [String: Node] = [:]
+
+        func issue(_ node: Node, key: String, _ message: String) -> WorkflowLoadIssue { reader.issue(node, key: key, message) }
+
+        /// The issue for a validation problem, at the line of its key (or of the nearest key above).
+        func issue(_ problem: WorkflowProblem) -> WorkflowLoadIssue {
+            var path = problem.path
+            while true {
+                if let node = marks[path] { return issue(node, key: problem.path, problem.message) }
+                guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+                path = String(path[..<cut])
+            }
+            return WorkflowLoadIssue(file: reader.file, line: nil, key: problem.path, message: problem.message)
+        }
+
+        /// The pairs of a mapping, refusing keys outside `allowed` (naming them and what is allowed).
+        mutating func mapping(_ node: Node, path: String, allowed: [String]?, what: String) throws -> [(key: String, node: Node)] {
+            guard case .mapping(let map) = node else {
+                throw issue(node, key: path, "expected \(what), found \(YAMLReader.describe(node))")
+            }
+            var seen: Set<String> = []
+            var out: [(String, Node)] = []
+            for (k, v) in map {
+                guard let key = k.string else { throw issue(k, key: path, "keys must be text") }
+                let full = path.isEmpty ? key : "\(path).\(key)"
+                if let allowed, !allowed.contains(key) {
+                    throw issue(k, key: full, "unknown key '\(key)'; expected one of: \(allowed.joined(separator: ", "))")
+                }
+                if !seen.insert(key).inserted { throw issue(k, key: full, "'\(key)' is given twice") }
+                marks[full] = v
+                out.append((key, v))
+            }
+            return out
+        }
+
+        mutating func list(_ node: Node, path: String, what: String) throws -> [Node] {
+            guard case .sequence(let items) = node else {
+                throw issue(node, key: path, "expected a list of \(what), found \(YAMLReader.describe(node))")
+            }
+            for (i, item) in items.enumerated() { marks["\(path)[\(i)]"] = item }
+            return Array(items)
+        }
+
+        mutating func workflow(_ root: Node.Mapping, defaultName: String) throws -> WorkflowSpec {
+            var spec = WorkflowSpec(name: defaultName)
+            for (k, v) in try mapping(.mapping(root), path: "", allowed: WorkflowLoader.topKeys, what: "a workflow") {
+                switch k {
+                case "name": spec.name = try reader.string(v, key: k)
+                case "description": spec.description = try reader.string(v, key: k)
+                case "agents": spec.agentsFile = try reader.string(v, key: k)
+                case "crews":
+                    for (name, dir) in try mapping(v, path: k, allowed: nil, what: "a mapping of crew names to folders") {
+                        spec.crews[name] = try reader.string(dir, key: "crews.\(name)")
+                    }
+                case "state":
+                    for (name, c) in try mapping(v, path: k, allowed: nil, what: "a mapping of channel names") {
+                        spec.channels.append(try channel(name, c))
+                    }
+                case "nodes":
+                    for (name, n) in try mapping(v, path: k, allowed: nil, what: "a mapping of node names") {
+                        spec.nodes.append(try node(name, n))
+                    }
+                case "edges":
+                    for (i, e) in try list(v, path: k, what: "edges").enumerated() { spec.edges += try edges(e, path: "edges[\(i)]") }
+                case "routes":
+                    for (i, r) in try list(v, path: k, what: "routes").enumerated() { spec.routes.append(try route(r, path: "routes[\(i)]")) }
+                case "fan_out":
+                    for (i, f) in try list(v, path: k, what: "fan-outs").enumerated() { spec.fanOuts.append(try fanOut(f, path: "fan_out[\(i)]")) }
+                default: break
+                }
+            }
+            return spec
+        }
+
+        func reducer(_ node: Node, path: String) throws -> WorkflowReducer {
+            let text = try reader.string(node, key: path)
+            guard let r = WorkflowReducer(rawValue: text) else {
+                throw issue(node, key: path, "unknown reducer '\(text)'; expected one of: \(WorkflowReducer.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return r
+        }
+
+        mutating func channel(_ name: String, _ node: Node) throws -> WorkflowChannel {
+            let path = "state.\(name)"
+            if case .scalar = node { return WorkflowChannel(name, reducer: try reducer(node, path: path)) }
+            var c = WorkflowChannel(name)
+            for (k, v) in try mapping(node, path: path, allowed: ["reducer", "default"], what: "a reducer name or a mapping of reducer and default") {
+                switch k {
+                case "reducer": c.reducer = try reducer(v, path: "\(path).reducer")
+                default: c.initial = try reader.json(v, key: "\(path).default")
+                }
+            }
+            return c
+        }
+
+        mutating func node(_ name: String, _ node: Node) throws -> WorkflowNode {
+            let path = "nodes.\(name)"
+            let pairs = try mapping(node, path: path, allowed: WorkflowLoader.nodeKeys, what: "a mapping of node keys")
+            let kinds = pairs.filter { WorkflowNodeKind(rawValue: $0.key) != nil }
+            guard kinds.count == 1, let kindPair = kinds.first, let kind = WorkflowNodeKind(rawValue: kindPair.key) else {
+                let why = kinds.isEmpty ? "names nothing to run" : "names both \(kinds.map(\.key).joined(separator: " and "))"
+                throw issue(kinds.dropFirst().first?.node ?? node, key: path, "node '\(name)' \(why); give exactly one of agent, crew or tool")
+            }
+            var n = WorkflowNode(name, kind, uses: try reader.string(kindPair.node, key: "\(path).\(kind.rawValue)"))
+            for (k, v) in pairs {
+                let key = "\(path).\(k)"
+                switch k {
+                case "prompt", "arguments", "inputs":
+                    guard k == kind.inputKey else {
+                        throw issue(v, key: key, "'\(k)' is for \(k == "prompt" ? "agent" : k == "arguments" ? "tool" : "crew") nodes; a \(kind.rawValue) node takes '\(kind.inputKey)'")
+                    }
+                    n.input = kind == .agent ? .string(try reader.string(v, key: key)) : try reader.json(v, key: key)
+                case "output": n.output = try reader.string(v, key: key)
+                case "output_format":
+                    let text = try reader.string(v, key: key)
+                    guard let f = WorkflowOutputFormat(rawValue: text) else {
+                        throw issue(v, key: key, "expected 'text' or 'json', found '\(text)'")
+                    }
+                    n.outputFormat = f
+                case "approval": n.approval = try reader.string(v, key: key)
+                case "approval_output": n.approvalOutput = try reader.string(v, key: key)
+                case "retry":
+                    var r = WorkflowRetry(maxAttempts: 1)
+                    for (rk, rv) in try mapping(v, path: key, allowed: WorkflowLoader.retryKeys, what: "a mapping of retry settings") {
+                        let rkey = "\(key).\(rk)"
+                        switch rk {
+                        case "max_attempts": r.maxAttempts = try reader.int(rv, key: rkey, minimum: 1)
+                        case "initial_delay": r.initialDelay = try reader.double(rv, key: rkey)
+                        case "backoff": r.backoff = try reader.double(rv, key: rkey)
+                        default: r.maxDelay = try reader.double(rv, key: rkey)
+                        }
+                    }
+                    n.retry = r
+                default: break
+                }
+            }
+            return n
+        }
+
+        mutating func name(_ node: Node, key: String) throws -> String {
+            WorkflowSpec.canonical(try reader.string(node, key: key))
+        }
+
+        mutating func edges(_ node: Node, path: String) throws -> [WorkflowEdge] {
+            var ends: [String: [String]] = [:]
+            for (k, v) in try mapping(node, path: path, allowed: ["from", "to"], what: "an edge (from, to)") {
+                if case .sequence = v {
+                    ends[k] = try list(v, path: "\(path).\(k)", what: "node names").map { try name($0, key: "\(path).\(k)") }
+                } else {
+                    ends[k] = [try name(v, key: "\(path).\(k)")]
+                }
+            }
+            for k in ["from", "to"] where (ends[k] ?? []).isEmpty { throw issue(node, key: "\(path).\(k)", "the edge has no '\(k)'") }
+            return ends["from"]!.flatMap { from in ends["to"]!.map { WorkflowEdge(from: from, to: $0) } }
+        }
+
+        mutating func route(_ node: Node, path: String) throws -> WorkflowRoute {
+            var from: String?
+            var cases: [WorkflowCase] = []
+            var otherwise: String?
+            for (k, v) in try mapping(node, path: path, allowed: ["from", "cases", "default"], what: "a route (from, cases, default)") {
+                switch k {
+                case "from": from = try name(v, key: "\(path).from")
+                case "default": otherwise = try name(v, key: "\(path).default")
+                default:
+                    for (i, c) in try list(v, path: "\(path).cases", what: "cases (when, to)").enumerated() {
+                        cases.append(try routeCase(c, path: "\(path).cases[\(i)]"))
+                    }
+                }
+            }
+            guard let from else { throw issue(node, key: "\(path).from", "the route has no 'from'") }
+            guard let otherwise else {
+                throw issue(node, key: "\(path).default", "the route from \(from) has no 'default' (where to go when no case holds; END to stop)")
+            }
+            return WorkflowRoute(from: from, cases: cases, otherwise: otherwise)
+        }
+
+        mutating func routeCase(_ node: Node, path: String) throws -> WorkflowCase {
+            var when: WorkflowCondition?
+            var to: String?
+            for (k, v) in try mapping(node, path: path, allowed: ["when", "to"], what: "a case (when, to)") {
+                if k == "to" {
+                    to = try name(v, key: "\(path).to")
+                    continue
+                }
+                let text = try reader.string(v, key: "\(path).when")
+                do {
+                    when = try WorkflowCondition.parse(text)
+                } catch let e as WorkflowConditionError {
+                    let quoted = v.scalar.map { $0.style == .singleQuoted || $0.style == .doubleQuoted } ?? false
+                    let column = v.mark.map { $0.column + (quoted ? 1 : 0) + e.column - 1 }
+                    throw WorkflowLoadIssue(
+                        file: reader.file, line: v.mark?.line, column: column, key: "\(path).when",
+                        message: "invalid condition '\(text)': \(e.message) (column \(e.column) of the condition)")
+                }
+            }
+            guard let when else { throw issue(node, key: "\(path).when", "the case has no 'when'") }
+            guard let to else { throw issue(node, key: "\(path).to", "the case has no 'to'") }
+            return WorkflowCase(when: when, to: to)
+        }
+
+        mutating func fanOut(_ node: Node, path: String) throws -> WorkflowFanOut {
+            var values: [String: String] = [:]
+            for (k, v) in try mapping(node, path: path, allowed: ["from", "over", "to"], what: "a fan-out (from, over, to)") {
+                values[k] = k == "over" ? try reader.string(v, key: "\(path).over") : try name(v, key: "\(path).\(k)")
+            }
+            for k in ["from", "over", "to"] where values[k] == nil { throw issue(node, key: "\(path).\(k)", "the fan-out has no '\(k)'") }
+            return WorkflowFanOut(from: values["from"]!, over: values["over"]!, to: values["to"]!)
+        }
+    }
+}

@@ -1,0 +1,386 @@
+import Foundation
+import SparkCore
+import SparkTesting
+import Synchronization
+import Testing
+@testable import SparkEngine
+
+/// The YAML workflow examples folder.
+private let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("examples/workflows")
+
+/// The issue loading `yaml` throws, or nil when it loads.
+private func loadIssue(_ yaml: String) -> WorkflowLoadIssue? {
+    do {
+        _ = try WorkflowLoader.load(yaml: yaml, file: "bad.yaml")
+        return nil
+    } catch let issue as WorkflowLoadIssue {
+        return issue
+    } catch {
+        Issue.record("unexpected error \(error)")
+        return nil
+    }
+}
+
+/// A tool that fails its first `failures` calls, then echoes its `text` argument.
+final class FlakyEcho: Tool {
+    let failures: Int
+    let calls = Atomic<Int>(0)
+    init(failures: Int) { self.failures = failures }
+    var spec: ToolSpec {
+        ToolSpec(name: "echo", description: "Echoes text.", parameters: [
+            "type": "object", "properties": ["text": ["type": "string"]], "required": ["text"],
+        ])
+    }
+    func call(arguments: JSONValue, context: ToolContext) async throws -> String {
+        let n = calls.add(1, ordering: .relaxed).newValue
+        if n <= failures { throw ToolError("echo is warming up (call \(n))") }
+        return arguments["text"]?.stringValue ?? ""
+    }
+}
+
+@Suite struct WorkflowLoaderTests {
+    @Test func loadsTheReviewExampleAndRunsItWithRealTools() async throws {
+        let spec = try WorkflowLoader.load(file: examples.appendingPathComponent("review.yaml"))
+        #expect(spec.name == "review")
+        #expect(spec.nodes.map(\.name) == ["read_claim", "add_up", "approve", "escalate"])
+        #expect(spec.nodes[0].kind == .tool && spec.nodes[0].uses == "read_file" && spec.nodes[0].outputFormat == .json)
+        #expect(spec.nodes[0].retry == WorkflowRetry(maxAttempts: 2, initialDelay: 0.5))
+        #expect(spec.edges.first == WorkflowEdge(from: "START", to: "read_claim"))
+        #expect(spec.routes.first?.cases.first?.when == .or(
+            .compare(.path(["total"]), .greater, .path(["claim", "limit"])),
+            .compare(.path(["claim", "flagged"]), .equal, .literal(true))))
+        #expect(spec.validate().isEmpty)
+
+        for (amounts, verdict) in [("120.50 + 89 + 310", "Escalated: ada claimed 519.5, over the limit of 400."),
+                                   ("100 + 50", "Approved: ada claimed 150, within the limit of 400.")] {
+            let run = try await makeRun()
+            let workspace = URL(fileURLWithPath: run.workspace.root)
+            try #"{"employee": "ada", "amounts": "\#(amounts)", "limit": 400, "flagged": false}"#
+                .write(to: workspace.appendingPathComponent("claim.json"), atomically: true, encoding: .utf8)
+            let graph = try spec.compile(resolver: StandardNodeResolver(models: { _ in ScriptedModel() }, run: run))
+            let result = try await graph.invoke(["claim_file": "claim.json"])
+            #expect(result.status == .completed)
+            #expect(result.state["claim"]?["employee"] == "ada")
+            let report = try String(contentsOf: workspace.appendingPathComponent("reviews/ada.md"), encoding: .utf8)
+            #expect(report == verdict)
+            #expect(result.state["log"]?.arrayValue?.count == 1)
+        }
+    }
+
+    @Test func runsTheAgentExampleWithAScriptedModel() async throws {
+        let file = examples.appendingPathComponent("summarize.yaml")
+        let spec = try WorkflowLoader.load(file: file)
+        #expect(spec.agentsFile == "agents.yaml" && spec.nodes[1].kind == .agent)
+        #expect(spec.edges.suffix(2) == [WorkflowEdge(from: "file_urgent", to: "END"), WorkflowEdge(from: "file_summary", to: "END")])
+        let model = ScriptedModel(replies: [.text("URGENT: the patch turns off certificate checks.")])
+        let run = try await makeRun()
+        let workspace = URL(fileURLWithPath: run.workspace.root)
+        try "- disable TLS verification in the HTTP client\n".write(
+            to: workspace.appendingPathComponent("CHANGES.md"), atomically: true, encoding: .utf8)
+        let resolver = try StandardNodeResolver.loading(spec, relativeTo: examples, models: { _ in model }, run: run)
+        let result = try await spec.compile(resolver: resolver).invoke(["path": "CHANGES.md"])
+        #expect(result.state["summary"] == "URGENT: the patch turns off certificate checks.")
+        #expect(FileManager.default.fileExists(atPath: workspace.appendingPathComponent("urgent/CHANGES.md.summary").path))
+        let prompt = model.requests[0].messages[1].content
+        #expect(prompt.contains("Summarize this file") && prompt.contains("- disable TLS verification"))
+        #expect(model.requests[0].messages[0].content.contains("Code Reviewer"))
+    }
+
+    @Test func syntaxErrorsNameFileAndLine() throws {
+        let issue = try #require(loadIssue("name: x\nnodes:\n  a:\n    tool: calculator\n   output: y\n"))
+        #expect(issue.file == "bad.yaml" && issue.line == 5 && issue.key == "(syntax)")
+        #expect(issue.message.hasPrefix("invalid YAML"))
+    }
+
+    @Test func unknownKeysAreErrorsNamingTheKey() throws {
+        let top = try #require(loadIssue("name: x\nnodse: {}\n"))
+        #expect(top.line == 2 && top.key == "nodse")
+        #expect(top.message.contains("unknown key 'nodse'") && top.message.contains("nodes"))
+        let inNode = try #require(loadIssue("""
+            name: x
+            nodes:
+              a:
+                tool: calculator
+                ouptut: total
+            """))
+        #expect(inNode.line == 5 && inNode.column == 5 && inNode.key == "nodes.a.ouptut")
+        #expect(inNode.description.hasPrefix("bad.yaml:5:5: nodes.a.ouptut: unknown key 'ouptut'"))
+        let wrongInput = try #require(loadIssue("name: x\nnodes:\n  a:\n    tool: calculator\n    prompt: hi\n"))
+        #expect(wrongInput.key == "nodes.a.prompt" && wrongInput.message.contains("a tool node takes 'arguments'"))
+        let twoKinds = try #require(loadIssue("name: x\nnodes:\n  a:\n    tool: calculator\n    agent: bob\n"))
+        #expect(twoKinds.line == 5 && twoKinds.message.contains("names both tool and agent"))
+    }
+
+    @Test func unknownTargetNamesLineKeyAndTheNodesThatExist() throws {
+        let issue = try #require(loadIssue("""
+            name: x
+            state: {total: replace}
+            nodes:
+              add: {tool: calculator, arguments: {expression: "1 + 1"}, output: total}
+            edges:
+              - {from: START, to: add}
+              - from: add
+                to: ad
+            """))
+        #expect(issue.line == 8 && issue.key == "edges[1].to")
+        #expect(issue.message == "unknown node ad (nodes: add)")
+        let routed = try #require(loadIssue("""
+            name: x
+            state: {total: replace}
+            nodes:
+              add: {tool: calculator, arguments: {expression: "1 + 1"}, output: total}
+            edges: [{from: START, to: add}]
+            routes:
+              - from: add
+                cases:
+                  - {when: total > 1, to: big}
+                default: END
+            """))
+        #expect(routed.line == 9 && routed.key == "routes[0].cases[0].to")
+    }
+
+    @Test func badConditionNamesItsColumn() throws {
+        let issue = try #require(loadIssue("""
+            name: x
+            state: {total: replace}
+            nodes:
+              add: {tool: calculator, arguments: {expression: "1 + 1"}, output: total}
+            edges: [{from: START, to: add}]
+            routes:
+              - from: add
+                cases:
+                  - when: total >> 3
+                    to: END
+                default: END
+            """))
+        #expect(issue.line == 9 && issue.key == "routes[0].cases[0].when")
+        // The condition starts at column 15; its second `>` is its column 8, so file column 22.
+        #expect(issue.column == 22)
+        #expect(issue.message.contains("invalid condition 'total >> 3'") && issue.message.contains("column 8"))
+        let quoted = try #require(loadIssue("""
+            name: x
+            state: {v: replace}
+            nodes:
+              a: {tool: calculator, arguments: {expression: "1"}, output: v}
+            edges: [{from: START, to: a}]
+            routes:
+              - {from: a, cases: [{when: 'v = 1', to: END}], default: END}
+            """))
+        #expect(quoted.message.contains("use == to compare"))
+        #expect(quoted.column == 33)
+        let undeclared = try #require(loadIssue("""
+            name: x
+            state: {v: replace}
+            nodes:
+              a: {tool: calculator, arguments: {expression: "1"}, output: v}
+            edges: [{from: START, to: a}]
+            routes:
+              - {from: a, cases: [{when: score > 1, to: END}], default: END}
+            """))
+        #expect(undeclared.key == "routes[0].cases[0].when" && undeclared.message.contains("reads score"))
+    }
+
+    @Test func badReducerAndOtherTypeErrors() throws {
+        let reducer = try #require(loadIssue("name: x\nstate:\n  total: add\n"))
+        #expect(reducer.line == 3 && reducer.key == "state.total")
+        #expect(reducer.message == "unknown reducer 'add'; expected one of: replace, append, merge, sum")
+        let nested = try #require(loadIssue("name: x\nstate:\n  total:\n    reducer: sum\n    default: zero\n"))
+        #expect(nested.line == 5 && nested.key == "state.total.default" && nested.message.contains("starts from a number"))
+        let retry = try #require(loadIssue("name: x\nnodes:\n  a:\n    tool: calculator\n    retry: {max_attempts: 0}\n"))
+        #expect(retry.key == "nodes.a.retry.max_attempts" && retry.message == "must be at least 1, found 0")
+        let noDefault = try #require(loadIssue("name: x\nnodes:\n  a: {tool: calculator}\nroutes:\n  - from: a\n    cases: []\n"))
+        #expect(noDefault.line == 5 && noDefault.key == "routes[0].default")
+    }
+
+    @Test func graphProblemsAreNamed() throws {
+        let unreachable = try #require(loadIssue("""
+            name: x
+            nodes:
+              a: {tool: calculator}
+              island: {tool: calculator}
+            edges:
+              - {from: START, to: a}
+              - {from: [a, island], to: END}
+            """))
+        #expect(unreachable.line == 4 && unreachable.key == "nodes.island")
+        #expect(unreachable.message == "no path from START reaches node island")
+
+        var spec = WorkflowSpec(name: "loop", channels: [WorkflowChannel("n", reducer: .sum)])
+        spec.addNode(WorkflowNode("a", .tool, uses: "calculator", output: "n"))
+        spec.addNode(WorkflowNode("b", .tool, uses: "calculator", output: "missing"))
+        spec.connect("START", "a")
+        spec.connect("a", "b")
+        spec.connect("b", "a")
+        #expect(spec.validate() == [WorkflowProblem(path: "nodes.b.output", message: "output missing is not a declared channel (declared: n)")])
+        spec[node: "b"]?.output = "n"
+        #expect(spec.validate().map(\.description) == ["nodes.a: no path from node a reaches END", "nodes.b: no path from node b reaches END"])
+        spec.connect("b", "__end__")
+        #expect(spec.validate().isEmpty)
+        spec.removeNode("b")
+        #expect(spec.edges == [WorkflowEdge(from: "START", to: "a")])
+        #expect(spec.validate().map(\.path) == ["nodes.a"])
+    }
+
+    @Test(arguments: [
+        ("total > 10", true), ("total >= 12", true), ("total < 12", false), ("total <= 12", true), ("total == 12", true),
+        ("total != 12", false), ("verdict == \"ship it\"", true), ("verdict == 'ship it'", true), ("verdict < \"zzz\"", true),
+        ("review.score >= 7 and review.tags contains \"docs\"", true), ("review.tags.0 == 'docs'", true),
+        ("review.tags contains 'tests'", false), ("verdict contains 'ship'", true), ("review contains 'score'", true),
+        ("review.score exists", true), ("review.missing exists", false), ("nothing exists", false), ("empty exists", false),
+        ("empty == null", true), ("nothing == null", true), ("nothing != null", false), ("approved", true), ("not approved", false),
+        ("not total > 20 and approved", true), ("not (total > 10 and approved)", false),
+        ("total > 100 or approved and verdict == 'no'", false), ("(total > 100 or approved) and verdict != 'no'", true),
+        ("total > 'ten'", false), ("review.score == -1 or review.score == 7.5", true), ("verdict", true), ("review.tags", true),
+        ("total > nothing", false), ("approved == true and review.ok == false", true),
+    ])
+    func conditionsEvaluate(_ text: String, _ expected: Bool) throws {
+        let state: [String: JSONValue] = [
+            "total": 12, "verdict": "ship it", "approved": true, "empty": .null,
+            "review": ["score": 7.5, "tags": ["docs", "style"], "ok": false],
+        ]
+        let condition = try WorkflowCondition.parse(text)
+        #expect(condition.evaluate(state) == expected, "\(text)")
+        // The written form parses back to the same condition.
+        #expect(try WorkflowCondition.parse(condition.description) == condition)
+    }
+
+    @Test(arguments: [
+        ("", "empty condition", 1), ("total >", "expected a path or a value, found the end", 8),
+        ("(a == 1", "expected ) to close the ( at column 1, found the end", 8), ("a == 'open", "unterminated string", 6),
+        ("a and or b", "expected a path or a value, found or", 7), ("a == 1 b", "unexpected b", 8),
+        ("'x'", "a literal alone is not a condition; compare it with a path", 1), ("a. == 1", "expected a name after . in a path", 3),
+        ("a ! b", "use not (or !=) instead of !", 3), ("a == #", "unexpected character #", 6),
+    ])
+    func conditionErrorsNameTheColumn(_ text: String, _ message: String, _ column: Int) {
+        #expect(throws: WorkflowConditionError(message: message, column: column)) { try WorkflowCondition.parse(text) }
+    }
+
+    @Test func roundTripsThroughYAML() throws {
+        let example = try WorkflowLoader.load(file: examples.appendingPathComponent("review.yaml"))
+        #expect(try WorkflowLoader.load(yaml: example.yaml(), file: "review.yaml") == example)
+        let agent = try WorkflowLoader.load(file: examples.appendingPathComponent("summarize.yaml"))
+        #expect(try WorkflowLoader.load(yaml: agent.yaml(), file: "summarize.yaml") == agent)
+
+        var spec = WorkflowSpec(
+            name: "odd: names", description: "Line one\nline 'two' with \"quotes\"\n", agentsFile: "agents.yaml",
+            crews: ["research": "../research-crew"],
+            channels: [WorkflowChannel("notes", reducer: .append, initial: ["seed"]), WorkflowChannel("yes"),
+                       WorkflowChannel("count", reducer: .sum, initial: 2.5), WorkflowChannel("facts", reducer: .merge)])
+        spec.addNode(WorkflowNode(
+            "ask", .agent, uses: "writer", input: "  indented first line\nthen {notes}\ttab", output: "notes",
+            approval: "Go ahead? #1", approvalOutput: "yes", retry: WorkflowRetry(maxAttempts: 3, initialDelay: 0, backoff: 1.5, maxDelay: 9)))
+        spec.addNode(WorkflowNode(
+            "calc", .tool, uses: "calculator", input: ["expression": "{count} * 2", "nested": ["a": [1, "true", nil]]],
+            output: "count", outputFormat: .json))
+        spec.addNode(WorkflowNode("crew", .crew, uses: "research", input: ["topic": "42"], output: "facts", outputFormat: .json))
+        spec.connect("START", "ask")
+        spec.edges.append(WorkflowEdge(from: "ask", to: "calc"))
+        spec.routes.append(WorkflowRoute(from: "calc", cases: [
+            WorkflowCase(when: try .parse("count > 3 and not (yes == 'no' or notes contains \"it's\")"), to: "crew"),
+        ], otherwise: "END"))
+        spec.fanOuts.append(WorkflowFanOut(from: "crew", over: "notes", to: "ask"))
+        let text = spec.yaml()
+        #expect(try WorkflowLoader.load(yaml: text, file: "odd.yaml") == spec, "\(text)")
+    }
+
+    @Test func unknownNamesFailAtBuildTimeListingWhatExists() async throws {
+        let spec = try WorkflowLoader.load(yaml: """
+            name: x
+            state: {out: replace}
+            nodes:
+              a: {tool: calculater, arguments: {expression: "1"}, output: out}
+              b: {agent: ghost, prompt: "hi", output: out}
+            edges: [{from: START, to: a}, {from: a, to: b}, {from: b, to: END}]
+            """)
+        let run = try await makeRun()
+        let error = #expect(throws: WorkflowBuildError.self) {
+            try spec.compile(resolver: StandardNodeResolver(models: { _ in ScriptedModel() }, run: run))
+        }
+        #expect(error == .unknownReference(node: "a", kind: .tool, name: "calculater",
+                                           available: ["read_file", "write_file", "list_files", "calculator"]))
+        #expect(error?.description.contains("available: read_file, write_file, list_files, calculator") == true)
+        var fixed = spec
+        fixed[node: "a"]?.uses = "calculator"
+        let agentError = #expect(throws: WorkflowBuildError.self) {
+            try fixed.compile(resolver: StandardNodeResolver(
+                agents: [AgentSpec(name: "writer", role: "Writer")], models: { _ in ScriptedModel() }, run: run))
+        }
+        #expect(agentError == .unknownReference(node: "b", kind: .agent, name: "ghost", available: ["writer"]))
+    }
+
+    @Test func approvalWaitsForAHumanAndRetriesUseTheClock() async throws {
+        let spec = try WorkflowLoader.load(yaml: """
+            name: publish
+            state:
+              draft: replace
+              approved: replace
+              published: append
+            nodes:
+              publish:
+                tool: echo
+                arguments: {text: "published {draft}"}
+                output: published
+                approval: "Publish {draft}?"
+                approval_output: approved
+                retry: {max_attempts: 3, initial_delay: 2, backoff: 3}
+            edges: [{from: START, to: publish}, {from: publish, to: END}]
+            """)
+        let echo = FlakyEcho(failures: 2)
+        let clock = ManualClock()
+        let run = try await makeRun()
+        let graph = try spec.compile(
+            resolver: StandardNodeResolver(tools: ToolRegistry([echo]), models: { _ in ScriptedModel() }, run: run),
+            checkpointer: InMemoryCheckpointer(), clock: clock)
+        let first = try await graph.invoke(["draft": "v1"], thread: "t")
+        #expect(first.status == .interrupted([WorkflowInterrupt(task: 0, node: "publish", value: "Publish v1?")]))
+        #expect(echo.calls.load(ordering: .relaxed) == 0)
+        let done = try await graph.resume(thread: "t", answer: "yes")
+        #expect(done.status == .completed)
+        #expect(done.state["approved"] == "yes" && done.state["published"] == ["published v1"])
+        #expect(echo.calls.load(ordering: .relaxed) == 3)
+        #expect(clock.sleeps == [.seconds(2), .seconds(6)])
+
+        // A rejection skips the work and records the answer.
+        let rejected = try await graph.invoke(["draft": "v2"], thread: "u")
+        #expect(rejected.status != .completed)
+        let skipped = try await graph.resume(thread: "u", answer: false)
+        #expect(skipped.state["approved"] == false && skipped.state["published"] == [])
+    }
+
+    @Test func fanOutRunsANodePerItem() async throws {
+        let spec = try WorkflowLoader.load(yaml: """
+            name: squares
+            state:
+              numbers: {reducer: replace, default: [2, 3, 4]}
+              squares: append
+            nodes:
+              plan: {tool: calculator, arguments: {expression: "0"}}
+              square:
+                tool: calculator
+                arguments: {expression: "{input} ^ 2"}
+                output: squares
+                output_format: json
+            edges: [{from: START, to: plan}, {from: square, to: END}]
+            fan_out:
+              - {from: plan, over: numbers, to: square}
+            """)
+        let run = try await makeRun()
+        let result = try await spec.compile(resolver: StandardNodeResolver(models: { _ in ScriptedModel() }, run: run)).invoke([:])
+        #expect(result.state["squares"] == [4, 9, 16])
+        let notAList = try await #require(throws: WorkflowBuildError.self) {
+            _ = try await spec.compile(resolver: StandardNodeResolver(models: { _ in ScriptedModel() }, run: run))
+                .invoke(["numbers": "2, 3"])
+        }
+        #expect(notAList == .fanOutNotList(from: "plan", channel: "numbers", found: "string"))
+    }
+
+    @Test func templatesFillFromState() throws {
+        let values: [String: JSONValue] = ["n": 3, "who": "ada", "obj": ["k": [1, 2]]]
+        #expect(try WorkflowTemplate.render("hi {who}, {n} {obj.k} {obj.k.1} {\"json\": 1}", with: values)
+                == "hi ada, 3 [1,2] 2 {\"json\": 1}")
+        #expect(try WorkflowTemplate.render(["count": "{n}", "text": "n={n}"], with: values) == ["count": 3, "text": "n=3"])
+        #expect(throws: WorkflowTemplateError(placeholder: "missing")) { try WorkflowTemplate.render("{missing}", with: values) }
+        #expect(WorkflowTemplate.placeholders(in: "{a.b} {c} {a.b} {1x} {}") == ["a.b", "c"])
+    }
+}
