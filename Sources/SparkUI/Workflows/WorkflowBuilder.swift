@@ -37,7 +37,7 @@ extension WorkflowGraph {
             }
         }
         for n in nodes where n.reference.trimmingWhitespace().isEmpty {
-            issues.append(WorkflowIssue(node: n.name, "“\(n.name)” is a \(n.kind.rawValue) node but names no \(n.kind.referenceName) (r sets it)"))
+            issues.append(WorkflowIssue(node: n.name, "“\(n.name)” is \(n.kind == .agent ? "an" : "a") \(n.kind.rawValue) node but names no \(n.kind.referenceName) (r sets it)"))
         }
         let names = Set(nodes.map(\.name))
         func known(_ name: String) -> Bool { names.contains(name) || name == Self.start || name == Self.end }

@@ -335,6 +335,8 @@ public struct WorkflowsScreenState: Sendable {
     public var runTable = TableState(selected: 0)
     /// The run the selection follows as runs come and go.
     public private(set) var selectedRunID: String?
+    /// Until the user picks a run, the selection follows the newest active one.
+    public private(set) var userSelectedRun = false
     public var timelineTable = TableState()
     public var interruptTable = TableState(selected: 0)
     public var queueTable = TableState(selected: 0)
@@ -452,6 +454,10 @@ public struct WorkflowsScreenState: Sendable {
     /// Keeps the selection on the same run as runs are added and re-sorted; a run selected
     /// for the first time asks for its checkpoints.
     mutating func followRunSelection() -> WorkflowRequest? {
+        if !userSelectedRun, let busy = runs.firstIndex(where: \.status.isActive) {
+            runTable.select(busy, rowCount: runs.count)
+            return runSelectionChanged()
+        }
         if let id = selectedRunID, let i = runs.firstIndex(where: { $0.id == id }) {
             runTable.selected = i
             return nil
@@ -464,6 +470,7 @@ public struct WorkflowsScreenState: Sendable {
     /// checkpoints when none are loaded.
     mutating func selectRun(_ body: (inout TableState, Int) -> Void) -> WorkflowRequest? {
         body(&runTable, runs.count)
+        userSelectedRun = true
         return runSelectionChanged()
     }
 

@@ -25,12 +25,14 @@ enum WorkflowsView {
     }
 
     static func layout(body: Rect) -> Layout {
+        // The graph across the whole width (workflows are long chains); runs over the
+        // timeline on the left of the checkpoint's state; interrupts, queue and nodes below.
         let tall = body.height >= 30
-        let rows = TerminalUI.Layout.vertical([.length(max(8, body.height * 40 / 100)), .fill(1), .length(tall ? 8 : 6)]).split(body)
-        let top = TerminalUI.Layout.horizontal([.fill(1), .length(min(54, body.width * 45 / 100))]).split(rows[0])
-        let mid = TerminalUI.Layout.horizontal([.length(min(44, body.width * 40 / 100)), .fill(1)]).split(rows[1])
+        let rows = TerminalUI.Layout.vertical([.length(max(7, body.height * 30 / 100)), .fill(1), .length(tall ? 8 : 6)]).split(body)
+        let mid = TerminalUI.Layout.horizontal([.length(min(58, body.width / 2)), .fill(1)]).split(rows[1])
+        let left = TerminalUI.Layout.vertical([.length(max(5, mid[0].height * 40 / 100)), .fill(1)]).split(mid[0])
         let prompt = Rect(x: body.x, y: max(body.y, body.bottom - 3), width: body.width, height: min(3, body.height))
-        return Layout(graph: top[0], runs: top[1], timeline: mid[0], detail: mid[1], bottom: rows[2], prompt: prompt)
+        return Layout(graph: rows[0], runs: left[0], timeline: left[1], detail: mid[1], bottom: rows[2], prompt: prompt)
     }
 
     struct BuilderLayout {
@@ -121,7 +123,46 @@ enum WorkflowsView {
             GraphEdge(from: e.from, to: e.to, label: e.label, style: isActive(e.from) && isActive(e.to) ? Style(fg: t.accent).bold : t.dim,
                       dashed: e.conditional)
         }
-        return CommunicationView.fittingGraph(nodes: nodes, edges: edges, area: area)
+        return fittingGraph(nodes: nodes, edges: edges, area: area)
+    }
+
+    /// The first of boxes left to right, brackets left to right, boxes top to bottom and
+    /// brackets top to bottom that fits `area` (edge labels widen the gaps between layers;
+    /// back edges take a lane each); when none fits, the one that overflows least.
+    static func fittingGraph(nodes: [GraphNode], edges: [GraphEdge], area: Rect) -> GraphView {
+        let layers = GraphView(nodes: nodes, edges: edges).layerIndices()
+        var layerOf: [String: Int] = [:]
+        var widest: [Int: Int] = [:], count: [Int: Int] = [:], rowWidth: [Int: Int] = [:]
+        for (node, layer) in zip(nodes, layers) {
+            if layerOf[node.id] == nil { layerOf[node.id] = layer }
+            let w = min(DisplayWidth.of(node.label), 24)
+            widest[layer] = max(widest[layer] ?? 0, w)
+            count[layer, default: 0] += 1
+            rowWidth[layer, default: 0] += w
+        }
+        let layerCount = (layers.max() ?? 0) + 1
+        let tallest = count.values.max() ?? 1
+        let gap = 6 + min(edges.compactMap { $0.label.map { DisplayWidth.of($0) } }.max() ?? 0, 12)
+        let back = edges.filter { e in
+            guard let a = layerOf[e.from], let b = layerOf[e.to] else { return false }
+            return b <= a
+        }.count
+        let lanes = back > 0 ? back + 1 : 0
+        func across(_ pad: Int, _ rowHeight: Int) -> (Int, Int) {
+            (widest.values.reduce(0) { $0 + $1 + pad } + (layerCount - 1) * gap, tallest * (rowHeight + 1) - 1 + lanes)
+        }
+        func down(_ pad: Int, _ rowHeight: Int) -> (Int, Int) {
+            ((rowWidth.map { $0.value + (count[$0.key] ?? 1) * (pad + 2) - 2 }.max() ?? 0) + lanes, layerCount * rowHeight + (layerCount - 1) * 3)
+        }
+        let candidates: [(GraphView.Direction, GraphView.NodeShape, (Int, Int))] = [
+            (.leftToRight, .boxed, across(4, 3)), (.leftToRight, .brackets, across(2, 1)),
+            (.topToBottom, .boxed, down(4, 3)), (.topToBottom, .brackets, down(2, 1)),
+        ]
+        func overflow(_ need: (Int, Int)) -> Double {
+            max(Double(need.0) / Double(max(1, area.width)), Double(need.1) / Double(max(1, area.height)))
+        }
+        let pick = candidates.first { overflow($0.2) <= 1 } ?? candidates.min { overflow($0.2) < overflow($1.2) }!
+        return GraphView(nodes: nodes, edges: edges, direction: pick.0, nodeShape: pick.1)
     }
 
     static func graph(_ state: AppState, _ area: Rect, _ buffer: inout Buffer) {
@@ -242,13 +283,14 @@ enum WorkflowsView {
             case .removed: ("-", Style(fg: t.critical).bold)
             case .unchanged: (" ", t.text)
             }
-            let key = Format.pad(DisplayWidth.truncate(e.key, to: keyWidth), keyWidth)
+            let shortKey = DisplayWidth.truncate(e.key, to: keyWidth)
+            let key = shortKey + String(repeating: " ", count: max(0, keyWidth - DisplayWidth.of(shortKey)))
             let by = e.writers.isEmpty || e.change == .unchanged ? "" : "  ← " + e.writers.joined(separator: ", ")
             let room = max(1, width - keyWidth - 3 - DisplayWidth.of(by))
             let value = e.change == .removed ? "(removed)" : DisplayWidth.truncate(e.value.jsonString, to: room)
             var spans = [Span(mark + " ", style: style), Span(key + " ", style: e.change == .unchanged ? t.text : style),
                          Span(value, style: e.change == .removed ? t.dim : t.text)]
-            if !by.isEmpty { spans.append(Span(Format.pad("", room - DisplayWidth.of(value)) + by, style: t.dim)) }
+            if !by.isEmpty { spans.append(Span(String(repeating: " ", count: max(0, room - DisplayWidth.of(value))) + by, style: t.dim)) }
             lines.append(Line(spans))
             if e.change == .changed, let before = e.before {
                 lines.append(Line(String(repeating: " ", count: keyWidth + 3) + DisplayWidth.truncate("was " + before.jsonString, to: max(1, width - keyWidth - 3)),
@@ -437,7 +479,7 @@ enum WorkflowsView {
         let edges = b.draft.edges.enumerated().map { i, e in
             GraphEdge(from: e.from, to: e.to, label: e.label, style: i == selectedEdge ? Style(fg: t.accent).bold : t.dim, dashed: e.conditional)
         }
-        return CommunicationView.fittingGraph(nodes: nodes, edges: edges, area: area)
+        return fittingGraph(nodes: nodes, edges: edges, area: area)
     }
 
     static func builderNodeTable(_ state: AppState, _ b: WorkflowBuilderState) -> Table {
