@@ -55,6 +55,7 @@ public enum KeyMap {
             KeyBinding(keys: "r  f", action: "replay, fork (key=value edits it) the selected checkpoint"),
             KeyBinding(keys: "a  y  n", action: "answer, approve, reject the selected question"),
             KeyBinding(keys: "b  e", action: "open the builder, edit the selected workflow in it"),
+            KeyBinding(keys: "mouse", action: "click a row or a bottom tab, wheel to scroll"),
         ]),
         ("Builder", [
             KeyBinding(keys: "a  x", action: "add a node, remove the selected node or edge"),
@@ -90,6 +91,9 @@ public enum KeyMap {
             case "Memory (F3)": return screen == .memory
             case "Communication (F4)": return screen == .communication
             case "Workflows (F5)", "Builder": return screen == .workflows
+            // The Workflows screen restates the moves it uses; with the builder's keys all
+            // groups would not fit a 40-row terminal.
+            case "Navigation": return screen != .workflows
             case "Processes": return screen == .dashboard
             default: return true
             }
