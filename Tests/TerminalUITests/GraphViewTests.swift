@@ -99,3 +99,25 @@ import Testing
         #expect(line.hasPrefix("[研究者]─────▶[wwwwwwwwwwwwwwwwwwwwwww…]"))
     }
 }
+
+@Suite struct GraphViewDashedAndHitTests {
+    @Test func dashedEdgesAndNodeHitTesting() {
+        let g = GraphView(nodes: [GraphNode(id: "a"), GraphNode(id: "b"), GraphNode(id: "c")],
+                          edges: [GraphEdge(from: "a", to: "b", dashed: true), GraphEdge(from: "a", to: "c"),
+                                  GraphEdge(from: "c", to: "a", label: "again", dashed: true)],
+                          nodeShape: .brackets)
+        var buf = Buffer(area: Rect(x: 0, y: 0, width: 24, height: 5))
+        buf.render(g, in: buf.area)
+        #expect(buf.lines == [
+            "[a]────────┬╌▶[b]       ",
+            " ▲         │            ",
+            " ╎         └─▶[c]       ",
+            " ╎             ╎        ",
+            " └╌╌╌╌again╌╌╌╌┘        ",
+        ])
+        #expect(g.node(atX: 1, y: 0, area: buf.area) == "a")
+        #expect(g.node(atX: 15, y: 2, area: buf.area) == "c")
+        #expect(g.node(atX: 5, y: 0, area: buf.area) == nil)
+        #expect(g.node(atX: 30, y: 0, area: buf.area) == nil)
+    }
+}

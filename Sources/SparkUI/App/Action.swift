@@ -25,6 +25,8 @@ public enum Action: Sendable {
     case notice(String)
     /// What the bus monitor saw since its last report (the Communication screen).
     case bus(BusReport)
+    /// The workflow engine's runs, checkpoints, interrupts and queue (the Workflows screen).
+    case workflows(WorkflowUpdate)
 }
 
 /// What the reducer asks the outside world to do.
@@ -39,4 +41,6 @@ public enum Effect: Hashable, Sendable {
     case memory(MemoryRequest)
     /// Ask the bus to redeliver or drop a dead letter (the Communication screen).
     case bus(BusRequest)
+    /// Ask the workflow engine to replay, fork, answer or save (the Workflows screen).
+    case workflow(WorkflowRequest)
 }

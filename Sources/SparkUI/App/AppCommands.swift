@@ -14,6 +14,8 @@ public enum AppCommands {
         PaletteCommand(id: "screen.memory", title: "Go to Memory", category: "Screens", keybinding: "F3", aliases: ["memory", "memories"]),
         PaletteCommand(id: "screen.communication", title: "Go to Communication", category: "Screens", keybinding: "F4",
                        aliases: ["communication", "bus", "messages"]),
+        PaletteCommand(id: "screen.workflows", title: "Go to Workflows", category: "Screens", keybinding: "F5",
+                       aliases: ["workflows", "graphs", "runs", "queue"]),
         PaletteCommand(id: "app.interval", title: "Set refresh interval", category: "Monitor", keybinding: "+ / -", aliases: ["interval", "refresh"],
                        arguments: [PaletteArgument("seconds", completions: .values(["0.5", "1", "2", "5", "10"]), allowsFreeText: true)]),
     ]
@@ -55,6 +57,29 @@ public enum AppCommands {
                        keybinding: "r", aliases: ["redeliver", "retry dead letter"]),
         PaletteCommand(id: "communication.drop", title: "Drop the selected dead letter", category: "Communication",
                        keybinding: "x", aliases: ["drop dead letter"]),
+    ]
+
+    /// The Workflows screen's commands: interrupts, checkpoints, the builder.
+    public static let workflows: [PaletteCommand] = [
+        PaletteCommand(id: "workflows.answer", title: "Answer interrupt", category: "Workflows", keybinding: "a",
+                       aliases: ["answer interrupt", "answer workflow"],
+                       arguments: [PaletteArgument("answer (JSON or text; empty opens the box)", completions: .values([]), allowsFreeText: true)]),
+        PaletteCommand(id: "workflows.approve", title: "Approve", category: "Workflows", keybinding: "y",
+                       aliases: ["approve interrupt", "approve workflow"]),
+        PaletteCommand(id: "workflows.reject", title: "Reject", category: "Workflows", keybinding: "n",
+                       aliases: ["reject interrupt", "reject workflow"]),
+        PaletteCommand(id: "workflows.replay", title: "Replay checkpoint", category: "Workflows", keybinding: "r",
+                       aliases: ["replay"]),
+        PaletteCommand(id: "workflows.fork", title: "Fork checkpoint", category: "Workflows", keybinding: "f", aliases: ["fork"]),
+        PaletteCommand(id: "workflows.builder", title: "Open builder", category: "Workflows", keybinding: "b",
+                       aliases: ["builder", "new workflow", "draw workflow"]),
+        PaletteCommand(id: "workflows.edit", title: "Edit the selected workflow in the builder", category: "Workflows", keybinding: "e",
+                       aliases: ["edit workflow"]),
+        PaletteCommand(id: "workflows.validate", title: "Validate the draft workflow", category: "Workflows", keybinding: "v",
+                       aliases: ["validate"]),
+        PaletteCommand(id: "workflows.save", title: "Save the draft workflow", category: "Workflows", keybinding: "s",
+                       aliases: ["save workflow"],
+                       arguments: [PaletteArgument("name (empty asks)", completions: .values([]), allowsFreeText: true)]),
     ]
 
     /// The Memory screen's commands.

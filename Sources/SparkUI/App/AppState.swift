@@ -2,10 +2,9 @@ import Foundation
 import SparkCore
 import TerminalUI
 
-/// A top-level screen, switched with F1… or the palette; later issues add memory,
-/// messaging and workflows.
+/// A top-level screen, switched with F1… or the palette.
 public enum Screen: String, CaseIterable, Sendable {
-    case dashboard, agents, memory, communication
+    case dashboard, agents, memory, communication, workflows
 
     public var title: String {
         switch self {
@@ -13,6 +12,7 @@ public enum Screen: String, CaseIterable, Sendable {
         case .agents: return "Agents"
         case .memory: return "Memory"
         case .communication: return "Communication"
+        case .workflows: return "Workflows"
         }
     }
 
@@ -86,6 +86,8 @@ public struct AppState: Sendable {
     public var memory = MemoryScreenState()
     /// The Communication screen: bus traffic, the log and its filter, topology, queues.
     public var communication = CommunicationScreenState()
+    /// The Workflows screen: graphs, runs, checkpoints, interrupts, the queue, the builder.
+    public var workflows = WorkflowsScreenState()
 
     public init(width: Int, height: Int, theme: Theme = .dark, interval: Double = 1, historyCapacity: Int = 600) {
         self.width = width
@@ -98,6 +100,7 @@ public struct AppState: Sendable {
         self.registry.register(AppCommands.agents, owner: "agents")
         self.registry.register(AppCommands.memory, owner: "memory")
         self.registry.register(AppCommands.communication, owner: "communication")
+        self.registry.register(AppCommands.workflows, owner: "workflows")
     }
 
     /// Records a new sample: history, and the process table re-sorted with the selection
@@ -168,6 +171,18 @@ public struct AppState: Sendable {
         if screen == .communication {
             var crumbs = [screen.title, communication.endpoint ?? "no bus"]
             if !communication.filterInput.value.isEmpty { crumbs.append("filter “\(communication.filterInput.value)”") }
+            return crumbs
+        }
+        if screen == .workflows {
+            var crumbs = [screen.title]
+            if let b = workflows.builder {
+                crumbs.append("builder")
+                crumbs.append(b.draft.name.isEmpty ? "untitled" : b.draft.name)
+                return crumbs
+            }
+            if let r = workflows.selectedRun { crumbs.append("\(r.workflow) run \(Self.shortID(r.id))") }
+            if workflows.pane == .timeline, let c = workflows.selectedCheckpoint { crumbs.append("step \(c.step)") }
+            else if workflows.pane != .runs { crumbs.append(workflows.pane.title) }
             return crumbs
         }
         var crumbs = [screen.title, focus.title]

@@ -20,6 +20,7 @@ public enum AppView {
         case .agents: cursor = AgentsView.render(&state, body: layout.body, buffer: &buffer)
         case .memory: cursor = MemoryView.render(&state, body: layout.body, buffer: &buffer)
         case .communication: cursor = CommunicationView.render(&state, body: layout.body, buffer: &buffer)
+        case .workflows: cursor = WorkflowsView.render(&state, body: layout.body, buffer: &buffer)
         }
         footer(state, layout.footer, &buffer)
         if state.showHelp { HelpOverlay.render(theme: t, screen: state.screen, area: buffer.area, buffer: &buffer) }
@@ -87,7 +88,8 @@ public enum AppView {
             x = buf.setString(x: x, y: area.y, "│", style: t.footer.dim, maxWidth: area.right - x)
         }
         // Hints that do not fit are dropped from the middle: the palette, "? help" and "q quit" always stay.
-        var hints = KeyMap.footer(for: state.screen).map { Line([Span(" \($0.keys)", style: t.footer.fg(t.accent).bold), Span(" \($0.label) ", style: t.footer)]) }
+        let keys = state.screen == .workflows && state.workflows.builder != nil ? KeyMap.builderFooter : KeyMap.footer(for: state.screen)
+        var hints = keys.map { Line([Span(" \($0.keys)", style: t.footer.fg(t.accent).bold), Span(" \($0.label) ", style: t.footer)]) }
         let room = area.right - x
         while hints.count > 3, hints.reduce(0, { $0 + $1.width }) > room { hints.remove(at: hints.count - 4) }
         for hint in hints { x = buf.setLine(x: x, y: area.y, hint, maxWidth: area.right - x) }

@@ -110,6 +110,14 @@ public struct DashboardApp: Sendable {
                         } else {
                             _ = state.reduce(.notice("no bus in this session"))
                         }
+                    case .workflow(let request):
+                        if let host {
+                            group.addTask {
+                                for action in await host.perform(request) { sink.yield(action) }
+                            }
+                        } else {
+                            _ = state.reduce(.workflows(.failed(WorkflowRequest.unavailable)))
+                        }
                     }
                 }
                 draw(&state, session)
@@ -138,6 +146,9 @@ public protocol AppHost: Sendable {
     func perform(_ request: MemoryRequest) async -> [Action]
     /// Carries out a request on the bus (redeliver or drop a dead letter); returns notices.
     func perform(_ request: BusRequest) async -> [Action]
+    /// Asks the workflow engine to load, replay, fork, answer or save; returns the outcomes
+    /// (``WorkflowUpdate/done(_:)`` or ``WorkflowUpdate/failed(_:)``, loaded checkpoints).
+    func perform(_ request: WorkflowRequest) async -> [Action]
 }
 
 extension AppHost {
@@ -148,6 +159,14 @@ extension AppHost {
 
     /// Hosts without a bus say so.
     public func perform(_ request: BusRequest) async -> [Action] { [.notice("no bus in this session")] }
+
+    /// Hosts without a workflow engine say so.
+    public func perform(_ request: WorkflowRequest) async -> [Action] { [.workflows(.failed(WorkflowRequest.unavailable))] }
+}
+
+extension WorkflowRequest {
+    /// What a session without a workflow engine says.
+    public static let unavailable = "no workflow engine in this session"
 }
 
 extension MemoryRequest {

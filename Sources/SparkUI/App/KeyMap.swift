@@ -16,6 +16,7 @@ public enum KeyMap {
             KeyBinding(keys: "F2", action: "Agents: state, tokens, live transcripts", footer: "agents"),
             KeyBinding(keys: "F3", action: "Memory: groups, search, history, edit, clean-up"),
             KeyBinding(keys: "F4", action: "Communication: bus traffic, log, topology, queues"),
+            KeyBinding(keys: "F5", action: "Workflows: graphs, runs, checkpoints, interrupts, builder"),
         ]),
         ("Navigation", [
             KeyBinding(keys: "Tab / Shift-Tab", action: "next / previous panel", footer: "panels"),
@@ -47,6 +48,22 @@ public enum KeyMap {
             KeyBinding(keys: "Tab", action: "message log or dead letters"),
             KeyBinding(keys: "r  x", action: "redeliver, drop the selected dead letter"),
         ]),
+        ("Workflows (F5)", [
+            KeyBinding(keys: "Tab  i  Esc", action: "runs, checkpoints, interrupts, queue, nodes; interrupts; runs"),
+            KeyBinding(keys: "↑ ↓  PgUp PgDn", action: "select a run, checkpoint, question, task or node"),
+            KeyBinding(keys: "[  ]", action: "scroll the checkpoint's state and changes"),
+            KeyBinding(keys: "r  f", action: "replay, fork (key=value edits it) the selected checkpoint"),
+            KeyBinding(keys: "a  y  n", action: "answer, approve, reject the selected question"),
+            KeyBinding(keys: "b  e", action: "open the builder, edit the selected workflow in it"),
+            KeyBinding(keys: "mouse", action: "click a row or a bottom tab, wheel to scroll"),
+        ]),
+        ("Builder", [
+            KeyBinding(keys: "a  x", action: "add a node, remove the selected node or edge"),
+            KeyBinding(keys: "c  Enter", action: "connect the selected node, pick the target (or click it)"),
+            KeyBinding(keys: "1 … 5  r", action: "kind: agent crew tool function subgraph; what it runs"),
+            KeyBinding(keys: "Tab  ~  l", action: "nodes or edges; make an edge conditional, label it"),
+            KeyBinding(keys: "v  s  Esc", action: "validate, save as YAML, close (the draft is kept)"),
+        ]),
         ("Processes", [
             KeyBinding(keys: "c m p n u", action: "sort by CPU, memory, pid, name, user", footer: "sort"),
             KeyBinding(keys: "r", action: "reverse the sort order"),
@@ -73,6 +90,10 @@ public enum KeyMap {
             case "Agents (F2)": return screen == .agents
             case "Memory (F3)": return screen == .memory
             case "Communication (F4)": return screen == .communication
+            case "Workflows (F5)", "Builder": return screen == .workflows
+            // The Workflows screen restates the moves it uses; with the builder's keys all
+            // groups would not fit a 40-row terminal.
+            case "Navigation": return screen != .workflows
             case "Processes": return screen == .dashboard
             default: return true
             }
@@ -92,7 +113,16 @@ public enum KeyMap {
         case .communication:
             return [("F1", "dashboard"), ("/", "filter"), ("Tab", "log/dead"), ("r", "redeliver"), ("x", "drop"),
                     ("Ctrl-P", "palette"), ("?", "help"), ("q", "quit")]
+        case .workflows:
+            return [("Tab", "pane"), ("r", "replay"), ("f", "fork"), ("a", "answer"), ("y n", "approve/reject"), ("b", "builder"),
+                    ("Ctrl-P", "palette"), ("?", "help"), ("q", "quit")]
         }
+    }
+
+    /// The footer's hints while the workflow builder is open.
+    public static var builderFooter: [(keys: String, label: String)] {
+        [("a", "add"), ("c", "connect"), ("x", "remove"), ("1-5", "kind"), ("r", "runs"), ("~", "condition"), ("s", "save"),
+         ("Esc", "close"), ("?", "help"), ("q", "quit")]
     }
 
     /// The bindings that appear in the footer, in order.

@@ -48,6 +48,8 @@ extension AppState {
         case .bus(let report):
             communication.apply(report)
             return []
+        case .workflows(let update):
+            return reduceWorkflows(update)
         }
     }
 
@@ -68,12 +70,14 @@ extension AppState {
             if agents.answer != nil { return handleAnswerKey(key) }
             if screen == .memory, memory.capturesKeys { return handleMemoryCapturedKey(key) }
             if screen == .communication, communication.capturesKeys { return handleCommunicationFilterKey(key) }
+            if screen == .workflows, workflows.capturesKeys { return handleWorkflowsPromptKey(key) }
             return handleKey(key)
         case .mouse(let m):
             return handleMouse(m)
         case .paste(let text):
             if palette != nil { palette?.insert(text.replacingOccurrences(of: "\n", with: " ")) }
             else if screen == .memory { return pasteIntoMemory(text) }
+            else if screen == .workflows, workflows.prompt != nil { workflows.prompt?.input.insert(text.replacingOccurrences(of: "\n", with: " ")) }
             return []
         case .focusGained, .focusLost:
             return []
@@ -103,6 +107,7 @@ extension AppState {
             case .agents: return handleAgentsKey(key)
             case .memory: return handleMemoryKey(key)
             case .communication: return handleCommunicationKey(key)
+            case .workflows: return handleWorkflowsKey(key)
             case .dashboard: return handleDashboardKey(key)
             }
         }
@@ -191,6 +196,7 @@ extension AppState {
         if screen == .agents { return handleAgentsMouse(m) }
         if screen == .memory { return handleMemoryMouse(m) }
         if screen == .communication { return handleCommunicationMouse(m) }
+        if screen == .workflows { return workflows.prompt == nil ? handleWorkflowsMouse(m) : [] }
         let l = layout
         switch m.kind {
         case .press(.left):
@@ -274,6 +280,9 @@ extension AppState {
         case "screen.agents": return switchScreen(.agents)
         case "screen.memory": return switchScreen(.memory)
         case "screen.communication": return switchScreen(.communication)
+        case "screen.workflows": return switchScreen(.workflows)
+        case let id where id.hasPrefix("workflows."):
+            return runWorkflowsCommand(id, arguments: invocation.arguments)
         case let id where id.hasPrefix("communication."):
             return runCommunicationCommand(id, arguments: invocation.arguments)
         case let id where id.hasPrefix("memory."):

@@ -17,12 +17,15 @@ public struct GraphEdge: Hashable, Sendable {
     public var to: String
     public var label: String?
     public var style: Style
+    /// Drawn with dashed lines (`╌ ╎`), e.g. for an edge taken only when a condition holds.
+    public var dashed: Bool
     /// An edge from `from` to `to`.
-    public init(from: String, to: String, label: String? = nil, style: Style = .plain) {
+    public init(from: String, to: String, label: String? = nil, style: Style = .plain, dashed: Bool = false) {
         self.from = from
         self.to = to
         self.label = label
         self.style = style
+        self.dashed = dashed
     }
 }
 
@@ -163,6 +166,15 @@ public struct GraphView: Widget, Hashable, Sendable {
         return 6 + min(longest, 12)
     }
 
+    /// The id of the node drawn at `(x, y)` when the view is rendered in `area` (for mouse
+    /// clicks), or nil.
+    public func node(atX x: Int, y: Int, area: Rect) -> String? {
+        let inner = block?.inner(area) ?? area
+        guard inner.contains(x: x, y: y) else { return nil }
+        let rects = nodeRects(origin: (inner.x, inner.y))
+        return zip(nodes, rects).first { $0.1.contains(x: x, y: y) }?.0.id
+    }
+
     /// Draws edges, then nodes on top, clipped to `area`.
     public func render(area: Rect, buffer: inout Buffer) {
         var inner = area
@@ -206,7 +218,7 @@ public struct GraphView: Widget, Hashable, Sendable {
                 path = [(a.right, mid(a).y), (laneX, mid(a).y), (laneX, mid(b).y), (b.right, mid(b).y)]
                 lane += 1
             }
-            grid.polyline(path, style: style)
+            grid.polyline(path, style: style, dashed: edge.dashed)
             if let last = path.last, let before = path.dropLast().last(where: { $0 != last }) {
                 let symbol = last.0 > before.0 ? "▶" : last.0 < before.0 ? "◀" : last.1 > before.1 ? "▼" : "▲"
                 arrows.append((last.0, last.1, symbol, style))
@@ -252,29 +264,31 @@ public struct GraphView: Widget, Hashable, Sendable {
 }
 
 /// Box-drawing lines collected cell by cell as direction bits, so corners and crossings
-/// come out as the right junction characters.
+/// come out as the right junction characters. A straight cell stays dashed only while
+/// every line through it is dashed.
 struct LineGrid {
     static let up: UInt8 = 1, down: UInt8 = 2, left: UInt8 = 4, right: UInt8 = 8
     let clip: Rect
-    var cells: [Int: (bits: UInt8, style: Style)] = [:]
+    var cells: [Int: (bits: UInt8, style: Style, dashed: Bool)] = [:]
 
     init(clip: Rect) { self.clip = clip }
 
-    mutating func add(_ x: Int, _ y: Int, _ bits: UInt8, _ style: Style) {
+    mutating func add(_ x: Int, _ y: Int, _ bits: UInt8, _ style: Style, dashed: Bool = false) {
         guard clip.contains(x: x, y: y) else { return }
         let key = (y - clip.y) * clip.width + (x - clip.x)
-        cells[key] = ((cells[key]?.bits ?? 0) | bits, style)
+        let old = cells[key]
+        cells[key] = ((old?.bits ?? 0) | bits, style, (old?.dashed ?? true) && dashed)
     }
 
     /// Adds straight segments between consecutive points (each horizontal or vertical).
-    mutating func polyline(_ points: [(Int, Int)], style: Style) {
+    mutating func polyline(_ points: [(Int, Int)], style: Style, dashed: Bool = false) {
         for (p, q) in zip(points, points.dropFirst()) where p != q {
             if p.1 == q.1 {
                 let step = q.0 > p.0 ? 1 : -1
                 var x = p.0
                 while x != q.0 {
-                    add(x, p.1, step > 0 ? LineGrid.right : LineGrid.left, style)
-                    add(x + step, p.1, step > 0 ? LineGrid.left : LineGrid.right, style)
+                    add(x, p.1, step > 0 ? LineGrid.right : LineGrid.left, style, dashed: dashed)
+                    add(x + step, p.1, step > 0 ? LineGrid.left : LineGrid.right, style, dashed: dashed)
                     x += step
                     if abs(x - p.0) > 10_000 { break }
                 }
@@ -282,8 +296,8 @@ struct LineGrid {
                 let step = q.1 > p.1 ? 1 : -1
                 var y = p.1
                 while y != q.1 {
-                    add(p.0, y, step > 0 ? LineGrid.down : LineGrid.up, style)
-                    add(p.0, y + step, step > 0 ? LineGrid.up : LineGrid.down, style)
+                    add(p.0, y, step > 0 ? LineGrid.down : LineGrid.up, style, dashed: dashed)
+                    add(p.0, y + step, step > 0 ? LineGrid.up : LineGrid.down, style, dashed: dashed)
                     y += step
                     if abs(y - p.1) > 10_000 { break }
                 }
@@ -291,7 +305,14 @@ struct LineGrid {
         }
     }
 
-    static func symbol(_ bits: UInt8) -> String {
+    static func symbol(_ bits: UInt8, dashed: Bool = false) -> String {
+        if dashed {
+            switch bits {
+            case up, down, up | down: return "╎"
+            case left, right, left | right: return "╌"
+            default: break
+            }
+        }
         switch bits {
         case up | down | left | right: return "┼"
         case up | down | right: return "├"
@@ -310,7 +331,7 @@ struct LineGrid {
     func draw(into buffer: inout Buffer) {
         guard clip.width > 0 else { return }
         for (key, cell) in cells {
-            buffer.put(LineGrid.symbol(cell.bits), x: clip.x + key % clip.width, y: clip.y + key / clip.width, style: cell.style, clip: clip)
+            buffer.put(LineGrid.symbol(cell.bits, dashed: cell.dashed), x: clip.x + key % clip.width, y: clip.y + key / clip.width, style: cell.style, clip: clip)
         }
     }
 }
