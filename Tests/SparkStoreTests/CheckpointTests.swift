@@ -85,7 +85,7 @@ final class ExecutionLog: Sendable {
             g.addEdge("a", "b")
             g.addEdge("b", "c")
             g.addEdge("c", END)
-            return try g.compile(checkpointer: try SQLiteStore(dataDir: dir), retention: 10)
+            return try g.compile(checkpointer: try SQLiteStore(dataDir: dir), retention: 10, retry: .never)
         }
         await #expect(throws: Crash.self) { _ = try await graph(crashing: true).invoke([:], thread: "j") }
         let run = try await graph(crashing: false).resume(thread: "j")

@@ -174,6 +174,8 @@ public final class WorkflowRun: Sendable {
     // MARK: The engine's side
 
     var isTerminated: Bool { state.withLock { $0.terminated } }
+    /// Signals sent and not yet picked up.
+    var queuedSignals: Int { state.withLock { $0.signals.count } }
     var isCancelRequested: Bool { state.withLock { $0.cancelRequested } }
 
     /// Signals sent since the last call.
