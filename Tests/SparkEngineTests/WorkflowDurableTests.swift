@@ -32,18 +32,8 @@ final class WorkflowEventLog: Sendable {
     }
 }
 
-/// Yields until `condition` holds (the code under test runs on other threads); records an
-/// issue instead of hanging forever.
-func eventually(_ what: String = "condition", _ condition: () -> Bool) async {
-    for _ in 0..<2_000_000 {
-        if condition() { return }
-        await Task.yield()
-    }
-    Issue.record("timed out waiting for \(what)")
-}
-
 /// A door nodes wait at, ignoring cancellation, until the test opens it.
-final class Gate: Sendable {
+final class CountingGate: Sendable {
     private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     var waiting: Int { state.withLock { $0.waiters.count } }
     func wait() async {
@@ -67,6 +57,13 @@ final class Gate: Sendable {
 }
 
 struct Flaky: Error {}
+
+/// Attempt numbers a node saw.
+final class Seen: Sendable {
+    private let attempts = Mutex<[Int]>([])
+    func add(_ attempt: Int) { attempts.withLock { $0.append(attempt) } }
+    var all: [Int] { attempts.withLock { $0 } }
+}
 
 /// START → name → END.
 func single(_ name: String, channels: [String: Channel] = ["out": .replace()], retry: RetryPolicy? = nil,
@@ -314,13 +311,13 @@ func single(_ name: String, channels: [String: Channel] = ["out": .replace()], r
 @Suite struct WorkflowCrashResumeTests {
     /// START → a → b → END; b fails its first attempt and, in the first "process", hangs in
     /// its second; in the second process it succeeds.
-    static func graph(_ saver: any Checkpointer, clock: ManualClock, counter: ExecutionCounter, seen: Mutex<[Int]>, hang: Bool,
+    static func graph(_ saver: any Checkpointer, clock: ManualClock, counter: ExecutionCounter, seen: Seen, hang: Bool,
                       maximumAttempts: Int = 3) throws -> CompiledGraph {
         var g = StateGraph(channels: ["trail": .append])
         g.addNode("a", trailNode("a", counter: counter))
         g.addNode("b", retry: RetryPolicy(maximumAttempts: maximumAttempts)) { ctx in
             counter.hit("b")
-            seen.withLock { $0.append(ctx.attempt) }
+            seen.add(ctx.attempt)
             if ctx.attempt == 1 { throw Flaky() }
             if hang { try await clock.sleep(for: .seconds(86_400)) }
             return ["trail": ["b"]]
@@ -335,12 +332,12 @@ func single(_ name: String, channels: [String: Channel] = ["out": .replace()], r
     static func crashDuringSecondAttempt(_ store: any Checkpointer, counter: ExecutionCounter, maximumAttempts: Int = 3) async throws {
         let clock = ManualClock(autoAdvance: false)
         let severable = SeverableCheckpointer(store)
-        let seen = Mutex<[Int]>([])
+        let seen = Seen()
         let first = try graph(severable, clock: clock, counter: counter, seen: seen, hang: true, maximumAttempts: maximumAttempts)
         let running = Task { try await first.invoke([:], thread: "job") }
         await eventually("the backoff after attempt 1") { clock.waitingSleepers == 1 }
         clock.advance(by: .seconds(1))
-        await eventually("attempt 2 in flight") { seen.withLock { $0 } == [1, 2] && clock.waitingSleepers == 1 }
+        await eventually("attempt 2 in flight") { seen.all == [1, 2] && clock.waitingSleepers == 1 }
         severable.sever()
         running.cancel()
         _ = await running.result
@@ -356,13 +353,13 @@ func single(_ name: String, channels: [String: Channel] = ["out": .replace()], r
         #expect(cut.next == [WorkflowTask(node: "b", attempts: 1)])
         // A new process: a fresh graph over the same store.
         let clock = ManualClock()
-        let seen = Mutex<[Int]>([])
+        let seen = Seen()
         let second = try Self.graph(store, clock: clock, counter: counter, seen: seen, hang: false)
         let run = try await second.resume(thread: "job")
         #expect(run.status == .completed)
         #expect(run.state["trail"] == ["a", "b"])
         // Attempt 2 died with the process: the resumed one is attempt 3, after attempt 2's backoff.
-        #expect(seen.withLock { $0 } == [3])
+        #expect(seen.all == [3])
         #expect(clock.sleeps == [.seconds(2)])
         #expect(counter["a"] == 1)
     }
@@ -391,11 +388,12 @@ func single(_ name: String, channels: [String: Channel] = ["out": .replace()], r
         let store = InMemoryCheckpointer()
         let counter = ExecutionCounter()
         try await Self.crashDuringSecondAttempt(store, counter: counter, maximumAttempts: 2)
-        let seen = Mutex<[Int]>([])
+        let seen = Seen()
         let second = try Self.graph(store, clock: ManualClock(), counter: counter, seen: seen, hang: false, maximumAttempts: 2)
         await #expect(throws: WorkflowError.attemptsExhausted(node: "b", attempts: 2)) { _ = try await second.resume(thread: "job") }
-        #expect(seen.withLock { $0 }.isEmpty)
-        #expect(try await second.query(thread: "job").status == .failed(WorkflowError.attemptsExhausted(node: "b", attempts: 2).description))
+        #expect(seen.all.isEmpty)
+        let status = try await second.query(thread: "job").status
+        #expect(status == WorkflowRunStatus.failed(WorkflowError.attemptsExhausted(node: "b", attempts: 2).description))
     }
 }
 
@@ -443,7 +441,7 @@ func single(_ name: String, channels: [String: Channel] = ["out": .replace()], r
         // Routed to the live run by thread.
         try await graph.signal(thread: "live", name: "approval", data: ["ok"])
         let result = try await run.result
-        #expect(result.status == .completed)
+        #expect(result.status == GraphRun.Status.completed)
         #expect(result.state["result"] == ["ok"])
         #expect(log.lines.contains("signal approval [\"ok\"]"))
         #expect(log.lines.filter { $0 == "approve waits for approval" }.count == 1)
@@ -451,7 +449,7 @@ func single(_ name: String, channels: [String: Channel] = ["out": .replace()], r
     }
 
     @Test func aSignalToARunningRunIsAppliedAtTheNextStepBoundary() async throws {
-        let gate = Gate()
+        let gate = CountingGate()
         var g = StateGraph(channels: ["inbox": .append, "seen": .replace()])
         g.addNode("work") { _ in
             await gate.wait()
@@ -532,7 +530,7 @@ func single(_ name: String, channels: [String: Channel] = ["out": .replace()], r
     }
 
     @Test func terminateStopsAtOnceWithoutWaitingForTheNode() async throws {
-        let gate = Gate()
+        let gate = CountingGate()
         let counter = ExecutionCounter()
         var g = StateGraph(channels: ["trail": .append])
         g.addNode("stuck") { _ in
@@ -567,7 +565,7 @@ func single(_ name: String, channels: [String: Channel] = ["out": .replace()], r
     }
 
     @Test func aThreadRunsOnceAtATime() async throws {
-        let gate = Gate()
+        let gate = CountingGate()
         let g = single("n") { _ in
             await gate.wait()
             return [:]
