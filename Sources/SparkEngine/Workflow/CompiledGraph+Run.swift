@@ -137,29 +137,31 @@ extension CompiledGraph {
             if let id = journal?.lastID { parent = id }
             if scope.control?.isTerminated == true { return finished(.terminated, .terminated) }
 
-            var interrupts: [WorkflowInterrupt] = []
-            var newWaits: [SignalWait] = []
-            var failure: (any Error)?
-            var cancelled = false
-            var done: [Int: StateUpdate] = [:]
-            for (i, o) in outcomes.enumerated() {
-                switch o {
-                case .done(let u): done[i] = u
-                case .interrupted(let v, let attempts):
-                    interrupts.append(WorkflowInterrupt(task: i, node: tasks[i].node, value: v))
-                    tasks[i].attempts = attempts
-                case .waiting(let signal, let attempts):
-                    newWaits.append(SignalWait(task: i, node: tasks[i].node, signal: signal))
-                    tasks[i].attempts = attempts
-                case .failed(let e, let attempts):
-                    if failure == nil { failure = e }
-                    tasks[i].attempts = attempts
-                case .cancelled(let attempts):
-                    cancelled = true
-                    tasks[i].attempts = attempts
+            var allDone = true
+            for o in outcomes { if case .done = o {} else { allDone = false; break } }
+            if !allDone {
+                var interrupts: [WorkflowInterrupt] = []
+                var newWaits: [SignalWait] = []
+                var failure: (any Error)?
+                var cancelled = false
+                var done: [Int: StateUpdate] = [:]
+                for (i, o) in outcomes.enumerated() {
+                    switch o {
+                    case .done(let u): done[i] = u
+                    case .interrupted(let v, let attempts):
+                        interrupts.append(WorkflowInterrupt(task: i, node: tasks[i].node, value: v))
+                        tasks[i].attempts = attempts
+                    case .waiting(let signal, let attempts):
+                        newWaits.append(SignalWait(task: i, node: tasks[i].node, signal: signal))
+                        tasks[i].attempts = attempts
+                    case .failed(let e, let attempts):
+                        if failure == nil { failure = e }
+                        tasks[i].attempts = attempts
+                    case .cancelled(let attempts):
+                        cancelled = true
+                        tasks[i].attempts = attempts
+                    }
                 }
-            }
-            if done.count < tasks.count {
                 if !saving {
                     if let first = interrupts.first { throw WorkflowError.interruptInSubgraph(node: first.node) }
                     if let first = newWaits.first { throw WorkflowError.interruptInSubgraph(node: first.node) }
