@@ -48,6 +48,7 @@ public enum CheckpointerConformance {
         Case("deleteThread removes only that thread", deletion),
         Case("a reopened checkpointer has what was put", reopen),
         Case("unknown thread or id: nil and empty", unknown),
+        Case("every run status, source and attempt count survives", statuses),
     ]
 
     static func unique(_ prefix: String) -> String { "\(prefix)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))" }
@@ -67,12 +68,15 @@ public enum CheckpointerConformance {
             ],
             next: [
                 WorkflowTask(node: "worker", input: ["item": 1]),
-                WorkflowTask(node: "worker", input: ["item": 2], answers: ["yes", 3]),
-                WorkflowTask(node: "review"),
+                WorkflowTask(node: "worker", input: ["item": 2], answers: ["yes", 3], attempts: 2),
+                WorkflowTask(node: "review", signals: [ReceivedSignal(name: "nudge", data: ["by": "ops"])]),
+                WorkflowTask(node: "wait", attempts: 300),
             ],
             pendingWrites: [PendingWrite(task: 0, update: ["results": ["one"]])],
             interrupts: [WorkflowInterrupt(task: 1, node: "worker", value: ["question": "approve?"])],
-            metadata: CheckpointMetadata(source: .partial, writes: [NodeWrites(node: "worker", channels: ["results"])]),
+            signalWaits: [SignalWait(task: 3, node: "wait", signal: "go")],
+            metadata: CheckpointMetadata(
+                source: .partial, writes: [NodeWrites(node: "worker", channels: ["results"])], status: .failed("node x: boom ✗")),
             createdAt: Date(timeIntervalSinceReferenceDate: 786_000_000.123_456_7 + Double(step)))
     }
 
@@ -174,6 +178,22 @@ public enum CheckpointerConformance {
         let again = try await make()
         let latest = try await again.latest(thread: thread)
         try check(latest == saved, "after reopening: \(String(describing: latest))")
+    }
+
+    static func statuses(_ make: @escaping @Sendable () async throws -> any Checkpointer) async throws {
+        let cp = try await make()
+        let thread = unique("status")
+        let all: [WorkflowRunStatus] = [.running, .waiting, .completed, .failed("x"), .failed(""), .cancelled, .terminated]
+        let sources: [CheckpointMetadata.Source] = [.input, .loop, .partial, .update, .signal, .retry]
+        for (i, status) in all.enumerated() {
+            var c = sample(thread: thread, id: "s\(i)", parent: nil, step: i)
+            c.metadata.status = status
+            c.metadata.source = sources[i % sources.count]
+            c.next[0].attempts = i
+            try await cp.put(c, keepLast: nil)
+            let back = try await cp.checkpoint(thread: thread, id: "s\(i)")
+            try check(back == c, "status \(status), source \(c.metadata.source) came back as \(String(describing: back?.metadata))")
+        }
     }
 
     static func unknown(_ make: @escaping @Sendable () async throws -> any Checkpointer) async throws {

@@ -3,8 +3,10 @@ import Synchronization
 /// A clock that moves only when told, so tests of time-dependent code never sleep.
 ///
 /// With `autoAdvance` on, `sleep(until:)` moves the clock to the deadline at once and returns;
-/// otherwise sleepers wait until `advance(by:)` passes their deadline. Every requested sleep is
-/// recorded in `sleeps`.
+/// otherwise sleepers wait until `advance(by:)` passes their deadline (or their task is
+/// cancelled: the sleep then throws `CancellationError`). Every requested sleep is recorded in
+/// `sleeps`; `waitingSleepers` counts the sleeps not yet over, so a test can wait until the code
+/// under test is asleep before advancing.
 public final class ManualClock: Clock, Sendable {
     /// A point in manual time: an offset from the clock's start.
     public struct Instant: InstantProtocol, Sendable {
@@ -16,6 +18,7 @@ public final class ManualClock: Clock, Sendable {
     }
 
     private struct Sleeper {
+        var id: UInt64
         var deadline: Instant
         var continuation: CheckedContinuation<Void, Never>
     }
@@ -23,6 +26,8 @@ public final class ManualClock: Clock, Sendable {
         var now = Instant(offset: .zero)
         var sleepers: [Sleeper] = []
         var sleeps: [Duration] = []
+        var nextID: UInt64 = 0
+        var cancelled: Set<UInt64> = []
     }
 
     private let state = Mutex(State())
@@ -35,6 +40,13 @@ public final class ManualClock: Clock, Sendable {
     public var minimumResolution: Duration { .nanoseconds(1) }
     /// Durations of every sleep asked for, in order.
     public var sleeps: [Duration] { state.withLock { $0.sleeps } }
+    /// Sleeps waiting for `advance(by:)`.
+    public var waitingSleepers: Int { state.withLock { $0.sleepers.count } }
+
+    /// Returns once exactly `count` sleeps wait for `advance(by:)` (yielding meanwhile).
+    public func waitForSleepers(_ count: Int) async {
+        while waitingSleepers != count { await Task.yield() }
+    }
 
     public func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         try Task.checkCancellation()
@@ -44,14 +56,28 @@ public final class ManualClock: Clock, Sendable {
             return !(s.now < deadline)
         }
         if ready { return }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let resumeNow: Bool = state.withLock { s in
-                if !(s.now < deadline) { return true }
-                s.sleepers.append(Sleeper(deadline: deadline, continuation: c))
-                return false
-            }
-            if resumeNow { c.resume() }
+        let id: UInt64 = state.withLock { s in
+            defer { s.nextID += 1 }
+            return s.nextID
         }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow: Bool = state.withLock { s in
+                    if !(s.now < deadline) || s.cancelled.remove(id) != nil { return true }
+                    s.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: c))
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+        } onCancel: {
+            let sleeper: Sleeper? = state.withLock { s in
+                if let i = s.sleepers.firstIndex(where: { $0.id == id }) { return s.sleepers.remove(at: i) }
+                s.cancelled.insert(id)
+                return nil
+            }
+            sleeper?.continuation.resume()
+        }
+        state.withLock { _ = $0.cancelled.remove(id) }
         try Task.checkCancellation()
     }
 

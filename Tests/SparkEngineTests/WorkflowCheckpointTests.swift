@@ -73,9 +73,12 @@ func chain(_ names: [String] = ["a", "b", "c"], counter: ExecutionCounter) -> St
         g.addEdge("b", "flaky")
         g.addEdge("flaky", "d")
         g.addEdge("d", END)
-        let graph = try g.compile(checkpointer: InMemoryCheckpointer())
+        // No retries: the failure stops the run (durable retries are in WorkflowDurableTests).
+        let graph = try g.compile(checkpointer: InMemoryCheckpointer(), retry: .never)
         await #expect(throws: Crash.self) { _ = try await graph.invoke([:], thread: "job") }
-        #expect(try await graph.state(thread: "job")?.next == [WorkflowTask(node: "flaky")])
+        let failed = try #require(try await graph.state(thread: "job"))
+        #expect(failed.next == [WorkflowTask(node: "flaky", attempts: 1)])
+        #expect(failed.metadata.status == .failed("Crash()"))
         let run = try await graph.resume(thread: "job")
         #expect(run.status == .completed)
         #expect(run.state["trail"] == ["a", "b", "flaky", "d"])
@@ -98,7 +101,7 @@ func chain(_ names: [String] = ["a", "b", "c"], counter: ExecutionCounter) -> St
         g.addEdge(START, "fan")
         g.addConditionalEdges("fan", targets: ["work"]) { _ in [1, 2, 3].map { .send(Send("work", .number(Double($0)))) } }
         g.addEdge("work", END)
-        let graph = try g.compile(checkpointer: InMemoryCheckpointer())
+        let graph = try g.compile(checkpointer: InMemoryCheckpointer(), retry: .never)
         await #expect(throws: Crash.self) { _ = try await graph.invoke([:], thread: "fan") }
         let partial = try #require(try await graph.state(thread: "fan"))
         #expect(partial.metadata.source == .partial)

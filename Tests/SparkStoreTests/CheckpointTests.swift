@@ -85,11 +85,71 @@ final class ExecutionLog: Sendable {
             g.addEdge("a", "b")
             g.addEdge("b", "c")
             g.addEdge("c", END)
-            return try g.compile(checkpointer: try SQLiteStore(dataDir: dir), retention: 10)
+            return try g.compile(checkpointer: try SQLiteStore(dataDir: dir), retention: 10, retry: .never)
         }
         await #expect(throws: Crash.self) { _ = try await graph(crashing: true).invoke([:], thread: "j") }
         let run = try await graph(crashing: false).resume(thread: "j")
         #expect(run.state["trail"] == ["a", "b", "c"])
         #expect([counter.count("a"), counter.count("b"), counter.count("c")] as [Int] == [1, 1, 2])
+    }
+}
+
+@Suite struct SQLiteDurableWorkflowTests {
+    struct Flaky: Error {}
+
+    /// START → a → b → END on the store's file; b fails its first attempt and, when `hang`,
+    /// never finishes its later ones (the process is "killed" meanwhile).
+    static func graph(
+        _ saver: any Checkpointer, clock: ManualClock, log: ExecutionLog, hang: Bool
+    ) throws -> CompiledGraph {
+        var g = StateGraph(channels: ["trail": .append])
+        g.addNode("a") { _ in
+            log.append("a")
+            return ["trail": ["a"]]
+        }
+        g.addNode("b") { ctx in
+            log.append("b#\(ctx.attempt)")
+            if ctx.attempt == 1 { throw Flaky() }
+            if hang { try await clock.sleep(for: .seconds(86_400)) }
+            return ["trail": ["b"]]
+        }
+        g.addEdge(START, "a")
+        g.addEdge("a", "b")
+        g.addEdge("b", END)
+        return try g.compile(checkpointer: saver, clock: clock)
+    }
+
+    @Test func aRunKilledMidRetryResumesFromTheFileWithItsAttemptsCounted() async throws {
+        let dir = try makeTemporaryDirectory()
+        let log = ExecutionLog()
+        do {
+            let clock = ManualClock(autoAdvance: false)
+            let severable = SeverableCheckpointer(try SQLiteStore(dataDir: dir))
+            let first = try Self.graph(severable, clock: clock, log: log, hang: true)
+            let running = Task { try await first.invoke([:], thread: "job") }
+            for _ in 0..<5000 where clock.waitingSleepers != 1 { try await Task.sleep(for: .milliseconds(1)) }
+            clock.advance(by: .seconds(1))  // the backoff after attempt 1
+            for _ in 0..<5000 where !(log.all.contains("b#2") && clock.waitingSleepers == 1) {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            #expect(log.all == ["a", "b#1", "b#2"])
+            severable.sever()  // the process dies: nothing more reaches the file
+            running.cancel()
+            _ = await running.result
+        }
+        // A new process: the file reopened, a fresh graph.
+        let store = try SQLiteStore(dataDir: dir)
+        let cut = try #require(try await store.latest(thread: "job"))
+        #expect(cut.metadata.source == .retry)
+        #expect(cut.metadata.status == .running)
+        #expect(cut.next == [WorkflowTask(node: "b", attempts: 1)])
+        let clock = ManualClock()
+        let run = try await Self.graph(store, clock: clock, log: log, hang: false).resume(thread: "job")
+        #expect(run.status == .completed)
+        #expect(run.state["trail"] == ["a", "b"])
+        #expect(log.all == ["a", "b#1", "b#2", "b#3"])
+        #expect(clock.sleeps == [.seconds(2)])
+        let statuses = try await store.history(thread: "job", limit: nil).map(\.metadata.status)
+        #expect(statuses.first == .completed)
     }
 }

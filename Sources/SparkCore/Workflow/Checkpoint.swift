@@ -2,8 +2,9 @@ import Foundation
 import Synchronization
 
 /// One task a graph workflow has planned for its next super-step: a node to run, with the
-/// per-branch input of a `Send` (nil for a node triggered by an edge) and the answers given so
-/// far to the interrupts this task raised.
+/// per-branch input of a `Send` (nil for a node triggered by an edge), the answers given so
+/// far to the interrupts this task raised, the signals delivered to its waits, and how many
+/// of its attempts have already been spent.
 public struct WorkflowTask: Sendable, Hashable {
     /// The node's name.
     public var node: String
@@ -11,11 +12,87 @@ public struct WorkflowTask: Sendable, Hashable {
     public var input: JSONValue?
     /// Answers to this task's interrupts, in the order the node asks them.
     public var answers: [JSONValue]
+    /// Attempts of this task already made that did not finish it: attempts that failed and
+    /// will be retried, or (when the run's status is still running at resume) the one that was
+    /// in flight when the process died. The next attempt is `attempts + 1`.
+    public var attempts: Int
+    /// Signals delivered to this task's waits (`NodeContext.waitForSignal`), in arrival order.
+    public var signals: [ReceivedSignal]
 
-    public init(node: String, input: JSONValue? = nil, answers: [JSONValue] = []) {
+    public init(node: String, input: JSONValue? = nil, answers: [JSONValue] = [], attempts: Int = 0, signals: [ReceivedSignal] = []) {
         self.node = node
         self.input = input
         self.answers = answers
+        self.attempts = attempts
+        self.signals = signals
+    }
+}
+
+/// A signal handed to a task that waited for it.
+public struct ReceivedSignal: Sendable, Hashable {
+    /// The signal's name.
+    public var name: String
+    /// What was sent.
+    public var data: JSONValue
+
+    public init(name: String, data: JSONValue) {
+        self.name = name
+        self.data = data
+    }
+}
+
+/// A task that stopped to wait for a signal; the run is paused (durably, in its checkpoint)
+/// until a signal of that name is sent to the thread.
+public struct SignalWait: Sendable, Hashable {
+    /// Index of the waiting task in the checkpoint's ``Checkpoint/next``.
+    public var task: Int
+    /// The waiting node.
+    public var node: String
+    /// The signal it waits for.
+    public var signal: String
+
+    public init(task: Int, node: String, signal: String) {
+        self.task = task
+        self.node = node
+        self.signal = signal
+    }
+}
+
+/// Where a graph workflow's run on a thread stands; saved in every checkpoint's metadata so
+/// another process (the CLI's `list` and `show`) can read it.
+public enum WorkflowRunStatus: Sendable, Hashable, CustomStringConvertible {
+    /// Steps are being run (or the process running them died: resume goes on).
+    case running
+    /// Paused until a human answers an interrupt or a signal arrives.
+    case waiting
+    /// Every branch reached END.
+    case completed
+    /// A node failed for good (its retries spent, or a non-retryable error); the text is the
+    /// error's description. Resume tries the failed step again with fresh attempts.
+    case failed(String)
+    /// Stopped by a cancel: the finished tasks' writes are kept. Resume refuses it unless
+    /// asked to restart.
+    case cancelled
+    /// Stopped by a terminate: no node runs for it again. Resume refuses it.
+    case terminated
+
+    /// Whether the run has stopped for good (completed, failed, cancelled or terminated).
+    public var isFinal: Bool {
+        switch self {
+        case .running, .waiting: return false
+        case .completed, .failed, .cancelled, .terminated: return true
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .running: return "running"
+        case .waiting: return "waiting"
+        case .completed: return "completed"
+        case .failed(let e): return "failed: \(e)"
+        case .cancelled: return "cancelled"
+        case .terminated: return "terminated"
+        }
     }
 }
 
@@ -61,16 +138,24 @@ public struct CheckpointMetadata: Sendable, Hashable {
         case partial = 2
         /// Someone edited the state (`updateState`), on the same thread or a fork.
         case update = 3
+        /// A signal was written into the state (and handed to the tasks waiting for it).
+        case signal = 4
+        /// An attempt of a task failed and will be retried: the step's attempt counts (and the
+        /// writes of its tasks that finished so far) are saved before the retry.
+        case retry = 5
     }
 
     /// What produced the checkpoint.
     public var source: Source
     /// Per task of the step, in apply order: the node and the channels its update wrote.
     public var writes: [NodeWrites]
+    /// Where the run stood when the checkpoint was written.
+    public var status: WorkflowRunStatus
 
-    public init(source: Source, writes: [NodeWrites] = []) {
+    public init(source: Source, writes: [NodeWrites] = [], status: WorkflowRunStatus = .running) {
         self.source = source
         self.writes = writes
+        self.status = status
     }
 }
 
@@ -106,6 +191,8 @@ public struct Checkpoint: Sendable, Hashable {
     public var pendingWrites: [PendingWrite]
     /// Questions waiting for an answer; the run is paused while this is not empty.
     public var interrupts: [WorkflowInterrupt]
+    /// Tasks waiting for a signal; the run is paused while this is not empty.
+    public var signalWaits: [SignalWait]
     /// Why the checkpoint was written and which node wrote what.
     public var metadata: CheckpointMetadata
     /// When the checkpoint was made.
@@ -114,7 +201,7 @@ public struct Checkpoint: Sendable, Hashable {
     public init(
         threadID: String, id: String, parentID: String?, step: Int, values: [String: JSONValue],
         next: [WorkflowTask], pendingWrites: [PendingWrite] = [], interrupts: [WorkflowInterrupt] = [],
-        metadata: CheckpointMetadata, createdAt: Date = Date()
+        signalWaits: [SignalWait] = [], metadata: CheckpointMetadata, createdAt: Date = Date()
     ) {
         self.threadID = threadID
         self.id = id
@@ -124,6 +211,7 @@ public struct Checkpoint: Sendable, Hashable {
         self.next = next
         self.pendingWrites = pendingWrites
         self.interrupts = interrupts
+        self.signalWaits = signalWaits
         self.metadata = metadata
         self.createdAt = createdAt
     }

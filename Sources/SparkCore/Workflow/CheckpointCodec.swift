@@ -3,13 +3,16 @@ import Foundation
 /// A compact binary form of a checkpoint's body (everything but thread, id, parent and step,
 /// which stores keep in columns of their own), for durable checkpointers.
 ///
-/// Layout: a version byte, then the channel values, next tasks, pending writes, interrupts,
-/// metadata and the creation time. JSON values are a tag byte then: nothing (null, false,
+/// Layout: a version byte, then the channel values, next tasks (node, input, answers,
+/// attempts, received signals), pending writes, interrupts, signal waits, metadata (source,
+/// writes, run status) and the creation time. Version 1 bodies (without attempts, signals
+/// and status) still decode: their status is read from their shape (questions: waiting; no
+/// next task: completed; else running). JSON values are a tag byte then: nothing (null, false,
 /// true), a zigzag varint (whole numbers below 2^53), 8 little-endian bytes (other numbers),
 /// a varint length and UTF-8 (strings), a varint count and the elements (arrays, objects with
 /// key strings). Encoding is several times faster than JSON text and about half the size.
 public enum CheckpointCodec {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     /// The body of `checkpoint` as bytes.
     public static func encodeBody(_ c: Checkpoint) -> [UInt8] {
@@ -23,17 +26,30 @@ public enum CheckpointCodec {
             if let input = t.input { w.byte(1); w.value(input) } else { w.byte(0) }
             w.varint(UInt64(t.answers.count))
             for a in t.answers { w.value(a) }
+            w.varint(UInt64(max(0, t.attempts)))
+            w.varint(UInt64(t.signals.count))
+            for s in t.signals { w.string(s.name); w.value(s.data) }
         }
         w.varint(UInt64(c.pendingWrites.count))
         for p in c.pendingWrites { w.varint(UInt64(p.task)); w.object(p.update) }
         w.varint(UInt64(c.interrupts.count))
         for i in c.interrupts { w.varint(UInt64(i.task)); w.string(i.node); w.value(i.value) }
+        w.varint(UInt64(c.signalWaits.count))
+        for s in c.signalWaits { w.varint(UInt64(s.task)); w.string(s.node); w.string(s.signal) }
         w.byte(c.metadata.source.rawValue)
         w.varint(UInt64(c.metadata.writes.count))
         for nw in c.metadata.writes {
             w.string(nw.node)
             w.varint(UInt64(nw.channels.count))
             for ch in nw.channels { w.string(ch) }
+        }
+        switch c.metadata.status {
+        case .running: w.byte(0)
+        case .waiting: w.byte(1)
+        case .completed: w.byte(2)
+        case .failed(let message): w.byte(3); w.string(message)
+        case .cancelled: w.byte(4)
+        case .terminated: w.byte(5)
         }
         w.fixed64(c.createdAt.timeIntervalSinceReferenceDate.bitPattern)
         return w.bytes
@@ -47,7 +63,7 @@ public enum CheckpointCodec {
             var r = ByteReader(buffer: buffer)
             do {
                 let v = try r.byte()
-                guard v == version else { throw ByteReader.Failure(reason: "unknown checkpoint format \(v)") }
+                guard v == 1 || v == version else { throw ByteReader.Failure(reason: "unknown checkpoint format \(v)") }
                 let values = try r.object()
                 var next: [WorkflowTask] = []
                 let taskCount = try r.count()
@@ -58,7 +74,16 @@ public enum CheckpointCodec {
                     if try r.byte() == 1 { input = try r.value() }
                     var answers: [JSONValue] = []
                     for _ in 0..<(try r.count()) { answers.append(try r.value()) }
-                    next.append(WorkflowTask(node: node, input: input, answers: answers))
+                    var attempts = 0
+                    var signals: [ReceivedSignal] = []
+                    if v >= 2 {
+                        attempts = try r.count()
+                        for _ in 0..<(try r.count()) {
+                            let name = try r.string()
+                            signals.append(ReceivedSignal(name: name, data: try r.value()))
+                        }
+                    }
+                    next.append(WorkflowTask(node: node, input: input, answers: answers, attempts: attempts, signals: signals))
                 }
                 var pending: [PendingWrite] = []
                 for _ in 0..<(try r.count()) {
@@ -71,6 +96,14 @@ public enum CheckpointCodec {
                     let node = try r.string()
                     interrupts.append(WorkflowInterrupt(task: task, node: node, value: try r.value()))
                 }
+                var waits: [SignalWait] = []
+                if v >= 2 {
+                    for _ in 0..<(try r.count()) {
+                        let task = try r.count()
+                        let node = try r.string()
+                        waits.append(SignalWait(task: task, node: node, signal: try r.string()))
+                    }
+                }
                 guard let source = CheckpointMetadata.Source(rawValue: try r.byte()) else {
                     throw ByteReader.Failure(reason: "unknown metadata source")
                 }
@@ -81,12 +114,26 @@ public enum CheckpointCodec {
                     for _ in 0..<(try r.count()) { channels.append(try r.string()) }
                     writes.append(NodeWrites(node: node, channels: channels))
                 }
+                let status: WorkflowRunStatus
+                if v >= 2 {
+                    switch try r.byte() {
+                    case 0: status = .running
+                    case 1: status = .waiting
+                    case 2: status = .completed
+                    case 3: status = .failed(try r.string())
+                    case 4: status = .cancelled
+                    case 5: status = .terminated
+                    case let t: throw ByteReader.Failure(reason: "unknown run status \(t)")
+                    }
+                } else {
+                    status = !interrupts.isEmpty ? .waiting : next.isEmpty ? .completed : .running
+                }
                 let created = Date(timeIntervalSinceReferenceDate: Double(bitPattern: try r.fixed64()))
                 guard r.atEnd else { throw ByteReader.Failure(reason: "trailing bytes") }
                 return Checkpoint(
                     threadID: threadID, id: id, parentID: parentID, step: step, values: values, next: next,
-                    pendingWrites: pending, interrupts: interrupts,
-                    metadata: CheckpointMetadata(source: source, writes: writes), createdAt: created)
+                    pendingWrites: pending, interrupts: interrupts, signalWaits: waits,
+                    metadata: CheckpointMetadata(source: source, writes: writes, status: status), createdAt: created)
             } catch let f as ByteReader.Failure {
                 throw CheckpointerError.corrupt(thread: threadID, id: id, reason: f.reason)
             }

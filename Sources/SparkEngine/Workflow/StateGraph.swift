@@ -98,27 +98,46 @@ public struct StateGraph: Sendable {
     var edges: [String: [String]] = [:]
     var routers: [String: [RouterSpec]] = [:]
     var joins: [JoinEdge] = []
+    var options: [String: ActivityOptions] = [:]
+    var signals: [String: String] = [:]
 
     /// A graph over these state channels (every key a node may write).
     public init(channels: [String: Channel]) {
         self.channels = channels
     }
 
-    /// Adds a node of any kind.
-    public mutating func addNode(_ name: String, kind: NodeKind) {
+    /// Adds a node of any kind. `retry` and `timeouts` override the graph's (given to
+    /// `compile`) for this node.
+    public mutating func addNode(_ name: String, kind: NodeKind, retry: RetryPolicy? = nil, timeouts: ActivityTimeouts? = nil) {
         if nodes[name] != nil { duplicates.append(name) }
         nodes[name] = kind
         nodeOrder.append(name)
+        if retry != nil || timeouts != nil { options[name] = ActivityOptions(retry: retry, timeouts: timeouts) }
     }
 
-    /// Adds a node that runs a Swift function.
-    public mutating func addNode(_ name: String, _ body: @escaping NodeFunction) {
-        addNode(name, kind: .function(body))
+    /// Adds a node that runs a Swift function, as an activity: retried under `retry` and
+    /// limited by `timeouts` (nil: the graph's, given to `compile`).
+    public mutating func addNode(
+        _ name: String, retry: RetryPolicy? = nil, timeouts: ActivityTimeouts? = nil, _ body: @escaping NodeFunction
+    ) {
+        addNode(name, kind: .function(body), retry: retry, timeouts: timeouts)
     }
 
-    /// Adds a compiled graph as a node (see ``NodeKind/subgraph(_:inputs:outputs:)``).
-    public mutating func addSubgraph(_ name: String, _ graph: CompiledGraph, inputs: [String]? = nil, outputs: [String]? = nil) {
-        addNode(name, kind: .subgraph(graph, inputs: inputs, outputs: outputs))
+    /// Adds a compiled graph as a node (see ``NodeKind/subgraph(_:inputs:outputs:)``). Its
+    /// own nodes retry under their own policies, so the node as a whole is not retried
+    /// unless `retry` is given.
+    public mutating func addSubgraph(
+        _ name: String, _ graph: CompiledGraph, inputs: [String]? = nil, outputs: [String]? = nil, retry: RetryPolicy? = nil,
+        timeouts: ActivityTimeouts? = nil
+    ) {
+        addNode(name, kind: .subgraph(graph, inputs: inputs, outputs: outputs), retry: retry ?? .never, timeouts: timeouts)
+    }
+
+    /// Declares a signal: data sent as `name` (``CompiledGraph/signal(thread:name:data:)``)
+    /// is written to `channel` through its reducer. A signal named like a channel needs no
+    /// declaration.
+    public mutating func addSignal(_ name: String, channel: String) {
+        signals[name] = channel
     }
 
     /// After `from` runs, `to` runs in the next step. `from` may be START; `to` may be END.
@@ -148,10 +167,20 @@ public struct StateGraph: Sendable {
     ///     resume, interrupts, history or forks).
     ///   - retention: keep only the newest this many checkpoints per thread.
     ///   - recursionLimit: most super-steps one call may run before failing.
+    ///   - retry: the retry policy of nodes that set none (``RetryPolicy/default``: 1 s,
+    ///     ×2.0, at most 100 s, 3 attempts).
+    ///   - timeouts: the time limits of nodes that set none (``ActivityTimeouts/default``:
+    ///     none).
+    ///   - clock: the clock of backoff delays and timeouts (tests pass a manual clock).
+    ///   - events: called with every ``WorkflowEvent`` of every run, in order per run; keep it
+    ///     quick (hand the event to a stream). Nil costs nothing.
     /// - Throws: ``WorkflowError`` naming the nodes: invalid or duplicate names, edges from
-    ///   or to unknown nodes, no entry, dead ends, nodes unreachable from START.
+    ///   or to unknown nodes, no entry, dead ends, nodes unreachable from START, invalid retry
+    ///   policies or timeouts, signals mapped to unknown channels.
     public func compile(
-        checkpointer: (any Checkpointer)? = nil, retention: Int? = nil, recursionLimit: Int = 25
+        checkpointer: (any Checkpointer)? = nil, retention: Int? = nil, recursionLimit: Int = 25,
+        retry: RetryPolicy = .default, timeouts: ActivityTimeouts = .default, clock: any Clock<Duration> = ContinuousClock(),
+        events: (@Sendable (WorkflowEvent) -> Void)? = nil
     ) throws -> CompiledGraph {
         if let d = duplicates.first { throw WorkflowError.duplicateNode(d) }
         for n in nodeOrder where n.isEmpty || n == START || n == END { throw WorkflowError.invalidNodeName(n) }
@@ -188,8 +217,22 @@ public struct StateGraph: Sendable {
         }
         let unreachable = nodes.keys.filter { !seen.contains($0) }.sorted()
         if !unreachable.isEmpty { throw WorkflowError.unreachable(unreachable) }
+        try retry.validate("the graph")
+        try timeouts.validate("the graph")
+        var activities: [String: Activity] = [:]
+        for n in nodeOrder {
+            let o = options[n]
+            try o?.retry?.validate("node \(n)")
+            try o?.timeouts?.validate("node \(n)")
+            activities[n] = Activity(retry: o?.retry ?? retry, timeouts: o?.timeouts ?? timeouts)
+        }
+        for (name, channel) in signals.sorted(by: { $0.key < $1.key }) where channels[channel] == nil {
+            throw WorkflowError.unknownSignalChannel(signal: name, channel: channel)
+        }
         return CompiledGraph(
             nodes: nodes, edges: edges, routers: routers, joins: joins, applier: StateApplier(channels: channels),
-            checkpointer: checkpointer, retention: retention.map { max(1, $0) }, recursionLimit: max(1, recursionLimit))
+            activities: activities, signalChannels: signals, clock: WorkflowClock(clock), observer: events, live: LiveRuns(),
+            checkpointer: checkpointer, retention: retention.map { max(1, $0) }, recursionLimit: max(1, recursionLimit),
+            retryPolicy: retry, timeouts: timeouts)
     }
 }

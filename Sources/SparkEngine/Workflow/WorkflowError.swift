@@ -38,6 +38,24 @@ public enum WorkflowError: Error, Equatable, Sendable, CustomStringConvertible {
     case notInterrupted(thread: String)
     /// A node raised an interrupt where none can be waited on (inside a subgraph).
     case interruptInSubgraph(node: String)
+    /// A retry policy (of a node, or the graph's) has a value out of range.
+    case invalidRetryPolicy(owner: String, reason: String)
+    /// A timeout (of a node, or the graph's) is not positive.
+    case invalidTimeout(owner: String, reason: String)
+    /// A signal names no declared signal and no channel.
+    case unknownSignal(name: String, declared: [String])
+    /// `addSignal` maps a signal to a channel the state does not declare.
+    case unknownSignalChannel(signal: String, channel: String)
+    /// The thread's run was terminated; nothing may run it again.
+    case runTerminated(thread: String)
+    /// The thread's run was cancelled; resume it with `restart: true` to go on.
+    case runCancelled(thread: String)
+    /// A signal, cancel or terminate was sent to a run that has stopped for good.
+    case runNotActive(thread: String, status: WorkflowRunStatus)
+    /// The thread is already being run by a ``WorkflowRun`` of this graph.
+    case runInProgress(thread: String)
+    /// A crashed run resumed with a task whose attempts were all spent before the crash.
+    case attemptsExhausted(node: String, attempts: Int)
 
     public var description: String {
         switch self {
@@ -66,6 +84,17 @@ public enum WorkflowError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noCheckpointer(let op): return "\(op) needs a checkpointer: compile the graph with one"
         case .notInterrupted(let thread): return "thread \(thread) is not waiting for an answer"
         case .interruptInSubgraph(let node): return "node \(node) of a subgraph asked for input; subgraphs run to completion and cannot wait"
+        case .invalidRetryPolicy(let owner, let reason): return "the retry policy of \(owner) is invalid: \(reason)"
+        case .invalidTimeout(let owner, let reason): return "the timeouts of \(owner) are invalid: \(reason)"
+        case .unknownSignal(let name, let declared):
+            return "signal \(name) is neither a declared signal nor a channel (signals: \(declared.isEmpty ? "none" : declared.joined(separator: ", ")))"
+        case .unknownSignalChannel(let signal, let channel): return "signal \(signal) writes channel \(channel), which the state does not declare"
+        case .runTerminated(let thread): return "the run of thread \(thread) was terminated; start a new run (invoke) instead"
+        case .runCancelled(let thread): return "the run of thread \(thread) was cancelled; resume with restart: true to go on"
+        case .runNotActive(let thread, let status): return "the run of thread \(thread) is \(status); it takes no signals or commands"
+        case .runInProgress(let thread): return "thread \(thread) is already running in this process; signal, query or cancel its run instead"
+        case .attemptsExhausted(let node, let attempts):
+            return "node \(node) was in flight when its process stopped and had spent all \(attempts) attempts of its retry policy"
         }
     }
 }
