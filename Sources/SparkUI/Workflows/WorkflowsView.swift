@@ -242,6 +242,8 @@ enum WorkflowsView {
         case .loop: return "step"
         case .partial: return "partial"
         case .update: return "edit"
+        case .signal: return "signal"
+        case .retry: return "retry"
         }
     }
 
