@@ -7,6 +7,7 @@ import SparkCore
 ///
 /// The file is opened as a GRDB `DatabasePool` in WAL mode with `synchronous=NORMAL` and a
 /// busy timeout, so a CLI command and a running dashboard can use the same file at once.
+/// WAL checkpoints run in the background (``WALCheckpointer``), not inside commits.
 /// The schema is created by named migrations (see ``migrator``); later features add theirs.
 public final class SQLiteStore: Sendable {
     /// The database file's name inside the data directory.
@@ -15,6 +16,8 @@ public final class SQLiteStore: Sendable {
     /// Path of the database file.
     public let path: String
     let pool: DatabasePool
+    /// Runs WAL checkpoints in the background instead of inside commits.
+    let walCheckpointer: WALCheckpointer
 
     /// Opens (creating if needed) `<dataDir>/sparkplug.sqlite`, creating the directory too.
     public convenience init(dataDir: String) throws {
@@ -34,8 +37,11 @@ public final class SQLiteStore: Sendable {
         self.path = path
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
+        let walCheckpointer = WALCheckpointer(path: path)
+        self.walCheckpointer = walCheckpointer
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if !db.configuration.readonly { walCheckpointer.install(on: db) }
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
