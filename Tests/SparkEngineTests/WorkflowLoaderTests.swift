@@ -384,8 +384,8 @@ final class FlakyEcho: Tool {
             try spec.compile(resolver: StandardNodeResolver(models: { _ in ScriptedModel() }, run: run))
         }
         #expect(error == .unknownReference(node: "a", kind: .tool, name: "calculater",
-                                           available: ["read_file", "write_file", "list_files", "calculator"]))
-        #expect(error?.description.contains("available: read_file, write_file, list_files, calculator") == true)
+                                           available: ["read_file", "write_file", "list_files", "calculator", "wait"]))
+        #expect(error?.description.contains("available: read_file, write_file, list_files, calculator, wait") == true)
         var fixed = spec
         fixed[node: "a"]?.uses = "calculator"
         let agentError = #expect(throws: WorkflowBuildError.self) {
