@@ -14,7 +14,7 @@ public struct SparkPlugCommand: AsyncParsableCommand {
             environment variables and --set KEY=VALUE flags; `sparkplug config keys` lists them.
             """,
         version: version,
-        subcommands: [DashboardCommand.self, MonitorCommand.self, CrewCommand.self, AgentCommand.self, RunsCommand.self, MemoryCommand.self, BusCommand.self, ModelCommand.self, ConfigCommand.self],
+        subcommands: [DashboardCommand.self, MonitorCommand.self, CrewCommand.self, WorkflowCommand.self, AgentCommand.self, RunsCommand.self, MemoryCommand.self, BusCommand.self, ModelCommand.self, ConfigCommand.self],
         defaultSubcommand: DashboardCommand.self
     )
 

@@ -6,22 +6,25 @@ extension SQLiteStore: RunEventLog {
     /// Records a new run. Throws `RunStoreError.duplicateRun` when the id is taken.
     public func createRun(_ run: RunRecord) async throws {
         let inputs = try encodeJSON(run.inputs)
-        try await pool.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run.id]) == true {
-                throw RunStoreError.duplicateRun(run.id)
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO runs (id, kind, name, status, inputs, started_at, finished_at, output, error,
-                                      prompt_tokens, completion_tokens, pid)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    run.id, run.kind.rawValue, run.name, run.status.rawValue, inputs, run.startedAt.storedValue,
-                    run.finishedAt?.storedValue, run.output, run.error, run.usage.promptTokens,
-                    run.usage.completionTokens, run.pid,
-                ])
+        try await pool.write { db in try Self.insert(run, inputs: inputs, db) }
+    }
+
+    /// Inserts a run record in a write transaction; `inputs` is its encoded inputs.
+    static func insert(_ run: RunRecord, inputs: String, _ db: Database) throws {
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run.id]) == true {
+            throw RunStoreError.duplicateRun(run.id)
         }
+        try db.execute(
+            sql: """
+                INSERT INTO runs (id, kind, name, status, inputs, started_at, finished_at, output, error,
+                                  prompt_tokens, completion_tokens, pid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                run.id, run.kind.rawValue, run.name, run.status.rawValue, inputs, run.startedAt.storedValue,
+                run.finishedAt?.storedValue, run.output, run.error, run.usage.promptTokens,
+                run.usage.completionTokens, run.pid,
+            ])
     }
 
     /// Sets a run's final status, output, error and usage, and its finish time to now.

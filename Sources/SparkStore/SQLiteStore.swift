@@ -208,6 +208,19 @@ public final class SQLiteStore: Sendable {
                 CREATE INDEX workflow_checkpoints_thread ON workflow_checkpoints(thread_id, seq);
                 """)
         }
+        m.registerMigration("v5 workflow runs") { db in
+            // The source of a workflow run (kind workflow in runs), for resuming it from the CLI;
+            // checkpoints are found by id alone for `workflow fork`.
+            try db.execute(sql: """
+                CREATE TABLE workflow_runs (
+                    run_id TEXT PRIMARY KEY NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    file TEXT NOT NULL,
+                    workspace TEXT NOT NULL,
+                    spec TEXT NOT NULL
+                );
+                CREATE INDEX workflow_checkpoints_id ON workflow_checkpoints(id);
+                """)
+        }
         return m
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SparkCore
+import SparkTesting
 import Testing
 @testable import SparkEngine
 
@@ -99,6 +100,19 @@ import Testing
         await #expect(throws: ToolError.self) { try await ReadFileTool().call(arguments: ["path": "nope.txt"], context: ctx) }
     }
 
+    @Test func appendAddsToTheEndCreatingTheFile() async throws {
+        let (ctx, _) = try context()
+        #expect(try await WriteFileTool().call(arguments: ["path": "log/steps.txt", "content": "one\n", "append": true], context: ctx)
+            == "appended 4 bytes to log/steps.txt")
+        _ = try await WriteFileTool().call(arguments: ["path": "log/steps.txt", "content": "two\n", "append": true], context: ctx)
+        #expect(try await ReadFileTool().call(arguments: ["path": "log/steps.txt"], context: ctx) == "one\ntwo\n")
+        _ = try await WriteFileTool().call(arguments: ["path": "log/steps.txt", "content": "new", "append": false], context: ctx)
+        #expect(try await ReadFileTool().call(arguments: ["path": "log/steps.txt"], context: ctx) == "new")
+        await #expect(throws: ToolError.self) {
+            try await WriteFileTool().call(arguments: ["path": "../outside.txt", "content": "x", "append": true], context: ctx)
+        }
+    }
+
     @Test func rejectsAbsolutePathsAndParentSteps() async throws {
         let (ctx, _) = try context()
         for path in ["/etc/passwd", "../outside.txt", "a/../../b", "~/x"] {
@@ -156,6 +170,31 @@ import Testing
         #expect(error?.message == "host 'evil-example.com' is not allowed; allowed hosts: example.com")
         await #expect(throws: ToolError.self) { try await tool.call(arguments: ["url": "file:///etc/passwd"], context: ctx) }
         #expect(ToolRegistry.builtIns(http: FakeFetcher(), allowedHosts: ["example.com"]).names
-            == ["read_file", "write_file", "list_files", "calculator", "http_get"])
+            == ["read_file", "write_file", "list_files", "calculator", "wait", "http_get"])
+    }
+}
+
+@Suite struct WaitToolTests {
+    @Test func waitsOnItsClockWithinItsBound() async throws {
+        let clock = ManualClock()
+        let tool = WaitTool(maxSeconds: 10, clock: clock)
+        let ctx = ToolContext(workspace: try Workspace(try temporaryDirectory()), runID: "r1", agent: "a")
+        #expect(try await tool.call(arguments: ["seconds": 2.5], context: ctx) == "waited 2.5 s")
+        #expect(clock.sleeps == [.milliseconds(2500)])
+        let tooLong = await #expect(throws: ToolError.self) { try await tool.call(arguments: ["seconds": 11], context: ctx) }
+        #expect(tooLong?.message == "seconds must be at most 10, found 11")
+        let negative = await #expect(throws: ToolError.self) { try await tool.call(arguments: ["seconds": -1], context: ctx) }
+        #expect(negative?.message.contains("0 or more") == true)
+        #expect(clock.sleeps.count == 1)
+    }
+
+    @Test func cancellingTheCallerEndsTheWait() async throws {
+        let clock = ManualClock(autoAdvance: false)
+        let tool = WaitTool(clock: clock)
+        let ctx = ToolContext(workspace: try Workspace(try temporaryDirectory()), runID: "r1", agent: "a")
+        let waiting = Task { try await tool.call(arguments: ["seconds": 60], context: ctx) }
+        await clock.waitForSleepers(1)
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
     }
 }

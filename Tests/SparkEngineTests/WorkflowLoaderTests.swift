@@ -187,10 +187,93 @@ final class FlakyEcho: Tool {
         #expect(reducer.message == "unknown reducer 'add'; expected one of: replace, append, merge, sum")
         let nested = try #require(loadIssue("name: x\nstate:\n  total:\n    reducer: sum\n    default: zero\n"))
         #expect(nested.line == 5 && nested.key == "state.total.default" && nested.message.contains("starts from a number"))
-        let retry = try #require(loadIssue("name: x\nnodes:\n  a:\n    tool: calculator\n    retry: {max_attempts: 0}\n"))
-        #expect(retry.key == "nodes.a.retry.max_attempts" && retry.message == "must be at least 1, found 0")
+        let retry = try #require(loadIssue("name: x\nnodes:\n  a:\n    tool: calculator\n    retry: {max_attempts: -1}\n"))
+        #expect(retry.line == 5 && retry.key == "nodes.a.retry.max_attempts" && retry.message == "must be at least 0, found -1")
         let noDefault = try #require(loadIssue("name: x\nnodes:\n  a: {tool: calculator}\nroutes:\n  - from: a\n    cases: []\n"))
         #expect(noDefault.line == 5 && noDefault.key == "routes[0].default")
+    }
+
+    @Test func retryAndTimeoutValuesAreCheckedWithTheirKeys() throws {
+        let head = "name: x\nnodes:\n  a:\n    tool: calculator\n"
+        let zero = try #require(loadIssue(head + "    retry:\n      initial_interval: 0\n"))
+        #expect(zero.line == 6 && zero.key == "nodes.a.retry.initial_interval" && zero.message == "must be more than 0 seconds, found 0")
+        let backoff = try #require(loadIssue(head + "    retry: {backoff: 0.5}\n"))
+        #expect(backoff.line == 5 && backoff.key == "nodes.a.retry.backoff" && backoff.message == "must be at least 1, found 0.5")
+        let cap = try #require(loadIssue(head + "    retry:\n      initial_delay: 5\n      max_interval: 2\n"))
+        #expect(cap.line == 7 && cap.key == "nodes.a.retry.max_interval" && cap.message.contains("shorter than initial_delay (5)"))
+        let twice = try #require(loadIssue(head + "    retry: {initial_delay: 1, initial_interval: 2}\n"))
+        #expect(twice.key == "nodes.a.retry.initial_interval" && twice.message.contains("same setting"))
+        let kinds = try #require(loadIssue(head + "    retry: {non_retryable: timeout}\n"))
+        #expect(kinds.key == "nodes.a.retry.non_retryable" && kinds.message.contains("expected a list of strings"))
+        let timeout = try #require(loadIssue(head + "    timeouts:\n      start_to_close: -3\n"))
+        #expect(timeout.line == 6 && timeout.key == "nodes.a.timeouts.start_to_close" && timeout.message == "must be more than 0 seconds, found -3")
+        let unknown = try #require(loadIssue(head + "    timeouts: {start_to_end: 3}\n"))
+        #expect(unknown.key == "nodes.a.timeouts.start_to_end" && unknown.message.contains("schedule_to_start, start_to_close"))
+        let defaults = try #require(loadIssue("name: x\ndefaults:\n  timeouts: {heartbeat: 0}\nnodes:\n  a: {tool: calculator}\n"))
+        #expect(defaults.line == 3 && defaults.key == "defaults.timeouts.heartbeat")
+    }
+
+    @Test func retryAndTimeoutsBecomeTheNodesActivityPolicy() async throws {
+        let spec = try WorkflowLoader.load(yaml: """
+            name: policies
+            defaults:
+              retry: {max_attempts: 5, initial_delay: 0.5}
+              timeouts: {start_to_close: 60}
+            state: {out: replace}
+            nodes:
+              own:
+                tool: calculator
+                arguments: {expression: "1"}
+                retry: {max_attempts: 0, initial_interval: 2, backoff: 3, max_interval: 30, non_retryable: [validation, http.4]}
+                timeouts: {start_to_close: 10, heartbeat: 5, schedule_to_close: 120}
+              plain: {tool: calculator, arguments: {expression: "2"}, output: out}
+            edges: [{from: START, to: own}, {from: own, to: plain}, {from: plain, to: END}]
+            """)
+        let graph = try spec.compile(resolver: StandardNodeResolver(models: { _ in ScriptedModel() }, run: try await makeRun()))
+        let own = try #require(graph.activity(of: "own"))
+        #expect(own.retry == RetryPolicy(
+            initialInterval: .seconds(2), backoffCoefficient: 3, maximumInterval: .seconds(30), maximumAttempts: 0,
+            nonRetryableErrorKinds: ["validation", "http.4"]))
+        #expect(own.timeouts == ActivityTimeouts(startToClose: .seconds(10), scheduleToClose: .seconds(120), heartbeat: .seconds(5)))
+        let plain = try #require(graph.activity(of: "plain"))
+        #expect(plain.retry == RetryPolicy(initialInterval: .milliseconds(500), maximumAttempts: 5))
+        #expect(plain.timeouts == ActivityTimeouts(startToClose: .seconds(60)))
+        #expect(try WorkflowLoader.load(yaml: spec.yaml(), file: "policies.yaml") == spec, "\(spec.yaml())")
+
+        // Without retry: or defaults, a node runs under the engine's default policy.
+        let bare = try WorkflowLoader.load(yaml: "name: bare\nnodes:\n  a: {tool: calculator, arguments: {expression: '1'}}\nedges: [{from: START, to: a}, {from: a, to: END}]\n")
+        let compiled = try bare.compile(resolver: StandardNodeResolver(models: { _ in ScriptedModel() }, run: try await makeRun()))
+        #expect(compiled.activity(of: "a")?.retry == .default && compiled.activity(of: "a")?.timeouts == .default)
+    }
+
+    @Test func aFailingNodeIsRetriedOnceOverByTheEngine() async throws {
+        // The engine's retries are the only ones: 2 failures and max_attempts 3 make 3 calls,
+        // each failure saved as a retry checkpoint.
+        let spec = try WorkflowLoader.load(yaml: """
+            name: flaky
+            state: {out: replace}
+            nodes:
+              echo: {tool: echo, arguments: {text: hi}, output: out, retry: {max_attempts: 3, initial_delay: 1}}
+            edges: [{from: START, to: echo}, {from: echo, to: END}]
+            """)
+        let echo = FlakyEcho(failures: 2)
+        let clock = ManualClock()
+        let checkpoints = InMemoryCheckpointer()
+        let graph = try spec.compile(
+            resolver: StandardNodeResolver(tools: ToolRegistry([echo]), models: { _ in ScriptedModel() }, run: try await makeRun()),
+            checkpointer: checkpoints, clock: clock)
+        let done = try await graph.invoke([:], thread: "t")
+        #expect(done.status == .completed && done.state["out"] == "hi")
+        #expect(echo.calls.load(ordering: .relaxed) == 3)
+        #expect(clock.sleeps == [.seconds(1), .seconds(2)])
+        #expect(try await graph.history(thread: "t").map(\.metadata.source) == [.loop, .retry, .retry, .input])
+
+        let tooFew = FlakyEcho(failures: 5)
+        let failing = try spec.compile(
+            resolver: StandardNodeResolver(tools: ToolRegistry([tooFew]), models: { _ in ScriptedModel() }, run: try await makeRun()),
+            checkpointer: InMemoryCheckpointer(), clock: ManualClock())
+        await #expect(throws: ToolError.self) { try await failing.invoke([:], thread: "u") }
+        #expect(tooFew.calls.load(ordering: .relaxed) == 3)
     }
 
     @Test func graphProblemsAreNamed() throws {
@@ -269,7 +352,10 @@ final class FlakyEcho: Tool {
                        WorkflowChannel("count", reducer: .sum, initial: 2.5), WorkflowChannel("facts", reducer: .merge)])
         spec.addNode(WorkflowNode(
             "ask", .agent, uses: "writer", input: "  indented first line\nthen {notes}\ttab", output: "notes",
-            approval: "Go ahead? #1", approvalOutput: "yes", retry: WorkflowRetry(maxAttempts: 3, initialDelay: 0, backoff: 1.5, maxDelay: 9)))
+            approval: "Go ahead? #1", approvalOutput: "yes", retry: WorkflowRetry(maxAttempts: 3, initialDelay: 0.25, backoff: 1.5, maxDelay: 9, nonRetryable: ["timeout", "it's"]),
+            timeouts: WorkflowTimeouts(startToClose: 2.5, heartbeat: 1)))
+        spec.retry = WorkflowRetry(maxAttempts: 0)
+        spec.timeouts = WorkflowTimeouts(scheduleToStart: 3)
         spec.addNode(WorkflowNode(
             "calc", .tool, uses: "calculator", input: ["expression": "{count} * 2", "nested": ["a": [1, "true", nil]]],
             output: "count", outputFormat: .json))
@@ -298,8 +384,8 @@ final class FlakyEcho: Tool {
             try spec.compile(resolver: StandardNodeResolver(models: { _ in ScriptedModel() }, run: run))
         }
         #expect(error == .unknownReference(node: "a", kind: .tool, name: "calculater",
-                                           available: ["read_file", "write_file", "list_files", "calculator"]))
-        #expect(error?.description.contains("available: read_file, write_file, list_files, calculator") == true)
+                                           available: ["read_file", "write_file", "list_files", "calculator", "wait"]))
+        #expect(error?.description.contains("available: read_file, write_file, list_files, calculator, wait") == true)
         var fixed = spec
         fixed[node: "a"]?.uses = "calculator"
         let agentError = #expect(throws: WorkflowBuildError.self) {

@@ -6,11 +6,13 @@ public enum RunKind: String, Sendable, Hashable, Codable {
 }
 
 /// Where a run stands. `interrupted` marks a run whose process died before it finished;
-/// the store sets it on the next start.
+/// the store sets it on the next start. `waiting` marks a workflow run paused (durably, in
+/// its checkpoints) for a human's answer or a signal, with no process running it.
 public enum RunStatus: String, Sendable, Hashable, Codable, CaseIterable {
-    case running, succeeded, failed, cancelled, interrupted
+    case running, waiting, succeeded, failed, cancelled, interrupted
 
-    public var isFinal: Bool { self != .running }
+    /// Whether the run has ended: neither running nor waiting.
+    public var isFinal: Bool { self != .running && self != .waiting }
 }
 
 /// One run as the store keeps it: a crew kickoff, a single task, a deployed agent's job.

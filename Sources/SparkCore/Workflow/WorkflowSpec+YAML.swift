@@ -10,6 +10,11 @@ extension WorkflowSpec {
             out += "crews:\n"
             for (k, v) in crews.sorted(by: { $0.key < $1.key }) { out += "  \(YAMLText.scalar(k)): \(YAMLText.scalar(v))\n" }
         }
+        if retry != nil || timeouts != nil {
+            out += "defaults:\n"
+            if let retry { out += YAMLText.retry(retry, indent: 2) }
+            if let timeouts { out += YAMLText.timeouts(timeouts, indent: 2) }
+        }
         if !channels.isEmpty {
             out += "state:\n"
             for c in channels {
@@ -36,11 +41,8 @@ extension WorkflowSpec {
                 if n.outputFormat != .text { out += "    output_format: \(n.outputFormat.rawValue)\n" }
                 if let approval = n.approval { out += "    approval: \(YAMLText.scalar(approval, indent: 6))\n" }
                 if let a = n.approvalOutput { out += "    approval_output: \(YAMLText.scalar(a))\n" }
-                if let r = n.retry {
-                    out += "    retry:\n      max_attempts: \(r.maxAttempts)\n"
-                    out += "      initial_delay: \(YAMLText.number(r.initialDelay))\n      backoff: \(YAMLText.number(r.backoff))\n"
-                    if let m = r.maxDelay { out += "      max_delay: \(YAMLText.number(m))\n" }
-                }
+                if let r = n.retry { out += YAMLText.retry(r, indent: 4) }
+                if let t = n.timeouts { out += YAMLText.timeouts(t, indent: 4) }
             }
         }
         if !edges.isEmpty {
@@ -107,6 +109,23 @@ enum YAMLText {
         if lines.contains(where: { $0.last == " " || $0.last == "\t" }) { return nil }
         let pad = String(repeating: " ", count: indent)
         return header + "\n" + lines.map { $0.isEmpty ? "" : pad + $0 }.joined(separator: "\n")
+    }
+
+    /// A `retry:` block at `indent` spaces, every key written.
+    static func retry(_ r: WorkflowRetry, indent: Int) -> String {
+        let pad = String(repeating: " ", count: indent)
+        var out = "\(pad)retry:\n\(pad)  max_attempts: \(r.maxAttempts)\n"
+        out += "\(pad)  initial_delay: \(number(r.initialDelay))\n\(pad)  backoff: \(number(r.backoff))\n"
+        if let m = r.maxDelay { out += "\(pad)  max_delay: \(number(m))\n" }
+        if !r.nonRetryable.isEmpty { out += "\(pad)  non_retryable: [\(r.nonRetryable.map { scalar($0) }.joined(separator: ", "))]\n" }
+        return out
+    }
+
+    /// A `timeouts:` block at `indent` spaces, the limits that are set.
+    static func timeouts(_ t: WorkflowTimeouts, indent: Int) -> String {
+        let pad = String(repeating: " ", count: indent)
+        let set = t.entries.compactMap { e in e.seconds.map { "\(e.key): \(number($0))" } }
+        return "\(pad)timeouts: {\(set.joined(separator: ", "))}\n"
     }
 
     /// A number as YAML reads it back (integers without a decimal point).

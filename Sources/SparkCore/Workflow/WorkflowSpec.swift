@@ -27,11 +27,17 @@ public struct WorkflowSpec: Sendable, Hashable {
     public var edges: [WorkflowEdge]
     public var routes: [WorkflowRoute]
     public var fanOuts: [WorkflowFanOut]
+    /// The retries of nodes that set none (`defaults: {retry: …}`); nil for the engine's
+    /// default (3 attempts, 1 s, ×2).
+    public var retry: WorkflowRetry?
+    /// The time limits of nodes that set none (`defaults: {timeouts: …}`); nil for none.
+    public var timeouts: WorkflowTimeouts?
 
     public init(
         name: String, description: String = "", agentsFile: String? = nil, crews: [String: String] = [:],
         channels: [WorkflowChannel] = [], nodes: [WorkflowNode] = [], edges: [WorkflowEdge] = [],
-        routes: [WorkflowRoute] = [], fanOuts: [WorkflowFanOut] = []
+        routes: [WorkflowRoute] = [], fanOuts: [WorkflowFanOut] = [], retry: WorkflowRetry? = nil,
+        timeouts: WorkflowTimeouts? = nil
     ) {
         self.name = name
         self.description = description
@@ -42,6 +48,8 @@ public struct WorkflowSpec: Sendable, Hashable {
         self.edges = edges
         self.routes = routes
         self.fanOuts = fanOuts
+        self.retry = retry
+        self.timeouts = timeouts
     }
 
     /// `name` as START or END when it is one of their spellings, else `name`.
@@ -146,30 +154,80 @@ public enum WorkflowOutputFormat: String, Sendable, Hashable, CaseIterable {
     case json
 }
 
-/// Retries of a failing node: plain numbers, delays in seconds.
+/// Retries of a failing node (YAML `retry:`): plain numbers, delays in seconds. SparkEngine
+/// runs it as the node's `RetryPolicy`; a key left out takes the policy's default.
 public struct WorkflowRetry: Sendable, Hashable {
-    /// Tries in all, the first included (at least 1).
+    /// Tries in all, the first included; 0 for unlimited (default 3).
     public var maxAttempts: Int
-    /// Wait before the second try.
+    /// Wait before the second try (more than 0; default 1).
     public var initialDelay: Double
-    /// Each later wait is the one before times this (at least 1).
+    /// Each later wait is the one before times this (at least 1; default 2).
     public var backoff: Double
-    /// Longest wait; nil for no cap.
+    /// Longest wait; nil for 100 × `initialDelay`.
     public var maxDelay: Double?
+    /// Error kinds that fail the node at once (`timeout`, `http.429`): a kind matches an entry
+    /// equal to it or starting with it and a dot.
+    public var nonRetryable: [String]
 
-    public init(maxAttempts: Int, initialDelay: Double = 1, backoff: Double = 2, maxDelay: Double? = nil) {
+    public init(maxAttempts: Int = 3, initialDelay: Double = 1, backoff: Double = 2, maxDelay: Double? = nil, nonRetryable: [String] = []) {
         self.maxAttempts = maxAttempts
         self.initialDelay = initialDelay
         self.backoff = backoff
         self.maxDelay = maxDelay
+        self.nonRetryable = nonRetryable
     }
 
     /// Seconds to wait after failed try `attempt` (1-based).
     public func delay(after attempt: Int) -> Double {
         var d = initialDelay
         for _ in 1..<max(1, attempt) { d *= backoff }
-        if let maxDelay { d = min(d, maxDelay) }
-        return d
+        return min(d, maxDelay ?? initialDelay * 100)
+    }
+
+    /// The problems of the values, as (key, message) with YAML key names.
+    public func problems() -> [(key: String, message: String)] {
+        var out: [(String, String)] = []
+        if maxAttempts < 0 { out.append(("max_attempts", "must be 0 (unlimited) or more, found \(maxAttempts)")) }
+        if !(initialDelay > 0) || !initialDelay.isFinite { out.append(("initial_delay", "must be more than 0 seconds, found \(YAMLText.number(initialDelay))")) }
+        if !(backoff >= 1) || !backoff.isFinite { out.append(("backoff", "must be at least 1, found \(YAMLText.number(backoff))")) }
+        if let m = maxDelay, !(m >= initialDelay) {
+            out.append(("max_delay", "must not be shorter than initial_delay (\(YAMLText.number(initialDelay))), found \(YAMLText.number(m))"))
+        }
+        return out
+    }
+}
+
+/// Time limits on a node (YAML `timeouts:`), in seconds; nil for no limit. SparkEngine runs
+/// them as the node's `ActivityTimeouts`.
+public struct WorkflowTimeouts: Sendable, Hashable {
+    /// From an attempt being due to its start (`schedule_to_start`).
+    public var scheduleToStart: Double?
+    /// One attempt's run (`start_to_close`); an attempt that overruns is retried.
+    public var startToClose: Double?
+    /// Every attempt and backoff together (`schedule_to_close`); then the node fails for good.
+    public var scheduleToClose: Double?
+    /// The longest gap between heartbeats of an attempt (`heartbeat`).
+    public var heartbeat: Double?
+
+    public init(scheduleToStart: Double? = nil, startToClose: Double? = nil, scheduleToClose: Double? = nil, heartbeat: Double? = nil) {
+        self.scheduleToStart = scheduleToStart
+        self.startToClose = startToClose
+        self.scheduleToClose = scheduleToClose
+        self.heartbeat = heartbeat
+    }
+
+    /// The YAML keys, in order, with their values.
+    public var entries: [(key: String, seconds: Double?)] {
+        [("schedule_to_start", scheduleToStart), ("start_to_close", startToClose), ("schedule_to_close", scheduleToClose),
+         ("heartbeat", heartbeat)]
+    }
+
+    /// The problems of the values, as (key, message) with YAML key names.
+    public func problems() -> [(key: String, message: String)] {
+        entries.compactMap { e in
+            guard let s = e.seconds, !(s > 0) || !s.isFinite else { return nil }
+            return (e.key, "must be more than 0 seconds, found \(YAMLText.number(s))")
+        }
     }
 }
 
@@ -190,12 +248,15 @@ public struct WorkflowNode: Sendable, Hashable {
     public var approval: String?
     /// The channel the approval answer is written to.
     public var approvalOutput: String?
+    /// How the node is retried; nil for the workflow's default (``WorkflowSpec/retry``).
     public var retry: WorkflowRetry?
+    /// The node's time limits; nil for the workflow's default (``WorkflowSpec/timeouts``).
+    public var timeouts: WorkflowTimeouts?
 
     public init(
         _ name: String, _ kind: WorkflowNodeKind, uses: String, input: JSONValue? = nil, output: String? = nil,
         outputFormat: WorkflowOutputFormat = .text, approval: String? = nil, approvalOutput: String? = nil,
-        retry: WorkflowRetry? = nil
+        retry: WorkflowRetry? = nil, timeouts: WorkflowTimeouts? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -206,6 +267,7 @@ public struct WorkflowNode: Sendable, Hashable {
         self.approval = approval
         self.approvalOutput = approvalOutput
         self.retry = retry
+        self.timeouts = timeouts
     }
 
     /// Whether `answer` approves (see ``approval``).
@@ -312,6 +374,9 @@ extension WorkflowSpec {
             problem(path, "\(what) \(name) is not a declared channel (declared: \(declaredList))")
         }
 
+        for p in retry?.problems() ?? [] { problem("defaults.retry." + p.key, p.message) }
+        for p in timeouts?.problems() ?? [] { problem("defaults.timeouts." + p.key, p.message) }
+
         var nodeNames: Set<String> = []
         for n in nodes {
             let path = "nodes.\(n.name)"
@@ -350,12 +415,8 @@ extension WorkflowSpec {
                     }
                 }
             }
-            if let r = n.retry {
-                if r.maxAttempts < 1 { problem(path + ".retry.max_attempts", "must be at least 1, found \(r.maxAttempts)") }
-                if r.initialDelay < 0 { problem(path + ".retry.initial_delay", "must not be negative, found \(r.initialDelay)") }
-                if r.backoff < 1 { problem(path + ".retry.backoff", "must be at least 1, found \(r.backoff)") }
-                if let m = r.maxDelay, m < 0 { problem(path + ".retry.max_delay", "must not be negative, found \(m)") }
-            }
+            for p in n.retry?.problems() ?? [] { problem(path + ".retry." + p.key, p.message) }
+            for p in n.timeouts?.problems() ?? [] { problem(path + ".timeouts." + p.key, p.message) }
         }
         func checkSource(_ name: String, _ path: String) {
             if name == Self.end { problem(path, "nothing can leave END") }

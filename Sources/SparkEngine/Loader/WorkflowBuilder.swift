@@ -88,13 +88,31 @@ extension WorkflowNode {
     }
 }
 
+extension WorkflowRetry {
+    /// The engine's policy for these values.
+    public var policy: RetryPolicy {
+        RetryPolicy(
+            initialInterval: .seconds(initialDelay), backoffCoefficient: backoff, maximumInterval: maxDelay.map { .seconds($0) },
+            maximumAttempts: maxAttempts, nonRetryableErrorKinds: nonRetryable)
+    }
+}
+
+extension WorkflowTimeouts {
+    /// The engine's limits for these values.
+    public var limits: ActivityTimeouts {
+        ActivityTimeouts(
+            scheduleToStart: scheduleToStart.map { .seconds($0) }, startToClose: startToClose.map { .seconds($0) },
+            scheduleToClose: scheduleToClose.map { .seconds($0) }, heartbeat: heartbeat.map { .seconds($0) })
+    }
+}
+
 extension WorkflowSpec {
     /// The workflow as a ``StateGraph``: its channels, one function node per node (resolved by
-    /// `resolver`, wrapped with the node's approval question and retries), its edges, routes
-    /// and fan-outs. Throws ``WorkflowBuildError/invalid(_:)`` for a document with problems,
-    /// and what the resolver throws for unknown agents, crews or tools. `clock` paces retries.
-    public func stateGraph<C: Clock>(resolver: some WorkflowNodeResolver, clock: C = ContinuousClock()) throws -> StateGraph
-    where C.Duration == Duration {
+    /// `resolver`, asking the node's approval question first) as an activity with the node's
+    /// `retry:` and `timeouts:` (the engine retries it; see ``RetryPolicy``), its edges,
+    /// routes and fan-outs. Throws ``WorkflowBuildError/invalid(_:)`` for a document with
+    /// problems, and what the resolver throws for unknown agents, crews or tools.
+    public func stateGraph(resolver: some WorkflowNodeResolver) throws -> StateGraph {
         let problems = validate()
         if !problems.isEmpty { throw WorkflowBuildError.invalid(problems) }
         var channelMap: [String: Channel] = [:]
@@ -107,12 +125,9 @@ extension WorkflowSpec {
             }
         }
         var graph = StateGraph(channels: channelMap)
-        let sleep: @Sendable (Double) async throws -> Void = { seconds in
-            try await clock.sleep(for: .milliseconds(Int64((seconds * 1000).rounded())))
-        }
         for node in nodes {
             let body = try resolver.resolve(node, in: self)
-            graph.addNode(node.name, Self.wrap(body, node: node, workflow: self, sleep: sleep))
+            graph.addNode(node.name, retry: node.retry?.policy, timeouts: node.timeouts?.limits, Self.wrap(body, node: node, workflow: self))
         }
         func engine(_ name: String) -> String { name == Self.start ? START : name == Self.end ? END : name }
         for e in edges { graph.addEdge(engine(e.from), engine(e.to)) }
@@ -139,36 +154,23 @@ extension WorkflowSpec {
         return graph
     }
 
-    /// The workflow built (``stateGraph(resolver:clock:)``) and compiled.
-    public func compile<C: Clock>(
-        resolver: some WorkflowNodeResolver, checkpointer: (any Checkpointer)? = nil, recursionLimit: Int = 25,
-        clock: C = ContinuousClock()
-    ) throws -> CompiledGraph where C.Duration == Duration {
-        try stateGraph(resolver: resolver, clock: clock).compile(checkpointer: checkpointer, recursionLimit: recursionLimit)
+    /// The workflow built (``stateGraph(resolver:)``) and compiled, with `defaults:` as the
+    /// graph's retry policy and time limits; `clock` paces retries and timeouts, `events`
+    /// hears every run (see ``StateGraph/compile(checkpointer:retention:recursionLimit:retry:timeouts:clock:events:)``).
+    public func compile(
+        resolver: some WorkflowNodeResolver, checkpointer: (any Checkpointer)? = nil, retention: Int? = nil,
+        recursionLimit: Int = 25, clock: any Clock<Duration> = ContinuousClock(),
+        events: (@Sendable (WorkflowEvent) -> Void)? = nil
+    ) throws -> CompiledGraph {
+        try stateGraph(resolver: resolver).compile(
+            checkpointer: checkpointer, retention: retention, recursionLimit: recursionLimit, retry: retry?.policy ?? .default,
+            timeouts: timeouts?.limits ?? .default, clock: clock, events: events)
     }
 
-    /// `body` with the node's approval question asked first and its retries around it.
-    static func wrap(
-        _ body: @escaping NodeFunction, node: WorkflowNode, workflow: WorkflowSpec,
-        sleep: @escaping @Sendable (Double) async throws -> Void
-    ) -> NodeFunction {
-        let retried: NodeFunction
-        if let retry = node.retry, retry.maxAttempts > 1 {
-            retried = { ctx in
-                var attempt = 1
-                while true {
-                    do {
-                        return try await body(ctx)
-                    } catch let e where attempt < retry.maxAttempts && !(e is CancellationError) && !(e is NodeInterrupt) {
-                        try await sleep(retry.delay(after: attempt))
-                        attempt += 1
-                    }
-                }
-            }
-        } else {
-            retried = body
-        }
-        guard let approval = node.approval else { return retried }
+    /// `body` with the node's approval question asked first (on a retry, the recorded answer
+    /// is reused and the question is not asked again).
+    static func wrap(_ body: @escaping NodeFunction, node: WorkflowNode, workflow: WorkflowSpec) -> NodeFunction {
+        guard let approval = node.approval else { return body }
         return { ctx in
             let question: String
             do {
@@ -182,7 +184,7 @@ extension WorkflowSpec {
                 update[channel] = WorkflowNode.write(answer, to: workflow.channel(channel))
             }
             guard WorkflowNode.approves(answer) else { return update }
-            return update.merging(try await retried(ctx)) { _, work in work }
+            return update.merging(try await body(ctx)) { _, work in work }
         }
     }
 }

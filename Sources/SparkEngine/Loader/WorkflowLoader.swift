@@ -12,6 +12,9 @@ public typealias WorkflowLoadIssue = LoadIssue
 /// description: Checks a sum and files a verdict.
 /// agents: agents.yaml            # CrewAI agents.yaml, for agent nodes (optional)
 /// crews: {research: ../research-crew}   # crews by name (optional)
+/// defaults:                      # for nodes that set none (optional)
+///   retry: {max_attempts: 5}     # else 3 attempts, 1 s, ×2, at most 100 s
+///   timeouts: {start_to_close: 60}          # else none
 /// state:
 ///   total: sum                   # reducer: replace | append | merge | sum
 ///   verdict: {reducer: replace, default: "pending"}
@@ -23,7 +26,8 @@ public typealias WorkflowLoadIssue = LoadIssue
 ///     output_format: json        # text (default) or json
 ///     approval: "Add {a} and {b}?"           # optional: a human answers first
 ///     approval_output: approved
-///     retry: {max_attempts: 3, initial_delay: 1, backoff: 2, max_delay: 30}
+///     retry: {max_attempts: 3, initial_delay: 1, backoff: 2, max_delay: 30, non_retryable: [validation]}
+///     timeouts: {start_to_close: 30, heartbeat: 10, schedule_to_close: 120}   # seconds
 /// edges:
 ///   - {from: START, to: add}     # from and to may be lists (an edge from each to each)
 /// routes:
@@ -35,17 +39,23 @@ public typealias WorkflowLoadIssue = LoadIssue
 ///   - {from: plan, over: files, to: check}
 /// ```
 ///
+/// `retry:` is the node's retry policy in the engine (``RetryPolicy``; `initial_interval` and
+/// `max_interval` are accepted for `initial_delay` and `max_delay`); `timeouts:` are its
+/// ``ActivityTimeouts`` (`schedule_to_start`, `start_to_close`, `schedule_to_close`,
+/// `heartbeat`).
+///
 /// Everything is checked at load: unknown keys, wrong types, bad reducers, conditions that do
 /// not parse (with their column), and every problem ``WorkflowSpec/validate()`` finds (unknown
 /// targets, unreachable nodes, no path to END…). Each is a ``WorkflowLoadIssue`` naming the
 /// file, line and key.
 public enum WorkflowLoader {
-    static let topKeys = ["name", "description", "agents", "crews", "state", "nodes", "edges", "routes", "fan_out"]
+    static let topKeys = ["name", "description", "agents", "crews", "defaults", "state", "nodes", "edges", "routes", "fan_out"]
     static let nodeKeys = [
         "agent", "crew", "tool", "prompt", "arguments", "inputs", "output", "output_format", "approval",
-        "approval_output", "retry",
+        "approval_output", "retry", "timeouts",
     ]
-    static let retryKeys = ["max_attempts", "initial_delay", "backoff", "max_delay"]
+    static let retryKeys = ["max_attempts", "initial_delay", "initial_interval", "backoff", "max_delay", "max_interval", "non_retryable"]
+    static let timeoutKeys = ["schedule_to_start", "start_to_close", "schedule_to_close", "heartbeat"]
 
     /// Loads the workflow in `file`.
     public static func load(file: URL) throws -> WorkflowSpec {
@@ -127,6 +137,14 @@ public enum WorkflowLoader {
                     for (name, dir) in try mapping(v, path: k, allowed: nil, what: "a mapping of crew names to folders") {
                         spec.crews[name] = try reader.string(dir, key: "crews.\(name)")
                     }
+                case "defaults":
+                    for (dk, dv) in try mapping(v, path: k, allowed: ["retry", "timeouts"], what: "a mapping of retry and timeouts") {
+                        if dk == "retry" {
+                            spec.retry = try retry(dv, path: "defaults.retry")
+                        } else {
+                            spec.timeouts = try timeouts(dv, path: "defaults.timeouts")
+                        }
+                    }
                 case "state":
                     for (name, c) in try mapping(v, path: k, allowed: nil, what: "a mapping of channel names") {
                         spec.channels.append(try channel(name, c))
@@ -194,22 +212,59 @@ public enum WorkflowLoader {
                     n.outputFormat = f
                 case "approval": n.approval = try reader.string(v, key: key)
                 case "approval_output": n.approvalOutput = try reader.string(v, key: key)
-                case "retry":
-                    var r = WorkflowRetry(maxAttempts: 1)
-                    for (rk, rv) in try mapping(v, path: key, allowed: WorkflowLoader.retryKeys, what: "a mapping of retry settings") {
-                        let rkey = "\(key).\(rk)"
-                        switch rk {
-                        case "max_attempts": r.maxAttempts = try reader.int(rv, key: rkey, minimum: 1)
-                        case "initial_delay": r.initialDelay = try reader.double(rv, key: rkey)
-                        case "backoff": r.backoff = try reader.double(rv, key: rkey)
-                        default: r.maxDelay = try reader.double(rv, key: rkey)
-                        }
-                    }
-                    n.retry = r
+                case "retry": n.retry = try retry(v, path: key)
+                case "timeouts": n.timeouts = try timeouts(v, path: key)
                 default: break
                 }
             }
             return n
+        }
+
+        /// A `retry:` mapping; every value is checked here, so an issue names the key as written.
+        mutating func retry(_ node: Node, path: String) throws -> WorkflowRetry {
+            var r = WorkflowRetry()
+            var given: [String: (key: String, node: Node)] = [:]
+            for (k, v) in try mapping(node, path: path, allowed: WorkflowLoader.retryKeys, what: "a mapping of retry settings") {
+                let key = "\(path).\(k)"
+                let canonical = k == "initial_interval" ? "initial_delay" : k == "max_interval" ? "max_delay" : k
+                if let other = given[canonical] {
+                    throw issue(v, key: key, "'\(k)' and '\(other.key.split(separator: ".").last ?? "")' are the same setting; give one")
+                }
+                given[canonical] = (key, v)
+                switch canonical {
+                case "max_attempts": r.maxAttempts = try reader.int(v, key: key, minimum: 0)
+                case "initial_delay": r.initialDelay = try reader.double(v, key: key)
+                case "backoff": r.backoff = try reader.double(v, key: key)
+                case "max_delay": r.maxDelay = try reader.double(v, key: key)
+                default:
+                    r.nonRetryable = try reader.strings(v, key: key)
+                    if let empty = r.nonRetryable.firstIndex(where: \.isEmpty) {
+                        throw issue(v, key: key, "entry \(empty + 1) is empty; give error kinds such as timeout or http.429")
+                    }
+                }
+            }
+            if let p = r.problems().first {
+                let at = given[p.key] ?? (path + "." + p.key, node)
+                throw issue(at.node, key: at.key, p.message)
+            }
+            return r
+        }
+
+        /// A `timeouts:` mapping of limits in seconds, each more than 0.
+        mutating func timeouts(_ node: Node, path: String) throws -> WorkflowTimeouts {
+            var t = WorkflowTimeouts()
+            for (k, v) in try mapping(node, path: path, allowed: WorkflowLoader.timeoutKeys, what: "a mapping of timeouts in seconds") {
+                let key = "\(path).\(k)"
+                let seconds = try reader.double(v, key: key)
+                guard seconds > 0, seconds.isFinite else { throw issue(v, key: key, "must be more than 0 seconds, found \(v.string ?? "\(seconds)")") }
+                switch k {
+                case "schedule_to_start": t.scheduleToStart = seconds
+                case "start_to_close": t.startToClose = seconds
+                case "schedule_to_close": t.scheduleToClose = seconds
+                default: t.heartbeat = seconds
+                }
+            }
+            return t
         }
 
         mutating func name(_ node: Node, key: String) throws -> String {

@@ -29,17 +29,21 @@ public struct ReadFileTool: Tool {
     }
 }
 
-/// Writes a text file in the workspace, creating folders as needed.
+/// Writes a text file in the workspace, creating folders as needed; with `append: true`, adds
+/// the text to the end of the file (creating it when missing).
 public struct WriteFileTool: Tool {
     public init() {}
 
     public var spec: ToolSpec {
         ToolSpec(
             name: "write_file",
-            description: "Write text to a file in the workspace (replacing it). Paths are relative to the workspace.",
+            description: "Write text to a file in the workspace (replacing it, or adding to its end with append: true). "
+                + "Paths are relative to the workspace.",
             parameters: [
                 "type": "object",
-                "properties": ["path": ["type": "string", "minLength": 1], "content": ["type": "string"]],
+                "properties": [
+                    "path": ["type": "string", "minLength": 1], "content": ["type": "string"], "append": ["type": "boolean"],
+                ],
                 "required": ["path", "content"], "additionalProperties": false,
             ])
     }
@@ -47,6 +51,10 @@ public struct WriteFileTool: Tool {
     public func call(arguments: JSONValue, context: ToolContext) async throws -> String {
         let path = arguments["path"]?.stringValue ?? ""
         let content = arguments["content"]?.stringValue ?? ""
+        if arguments["append"]?.boolValue == true {
+            try context.workspace.append(content, to: path)
+            return "appended \(content.utf8.count) bytes to \(path)"
+        }
         try context.workspace.write(content, to: path)
         return "wrote \(content.utf8.count) bytes to \(path)"
     }
@@ -79,6 +87,22 @@ public struct ListFilesTool: Tool {
 }
 
 extension Workspace {
+    /// Adds `text` to the end of `relative` (created, with its folders, when missing) in one
+    /// write; confined like `resolve`.
+    public func append(_ text: String, to relative: String) throws {
+        let url = try resolve(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        _ = try resolve(relative)
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ToolError("cannot append to '\(relative)': \(String(cString: strerror(errno)))") }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: Data(text.utf8))
+        } catch {
+            throw ToolError("cannot append to '\(relative)': \(error.localizedDescription)")
+        }
+    }
+
     /// Writes `text` to `relative`, creating folders; confined like `resolve`.
     public func write(_ text: String, to relative: String) throws {
         let url = try resolve(relative)

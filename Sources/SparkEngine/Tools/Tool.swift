@@ -80,12 +80,12 @@ public struct ToolRegistry: Sendable {
         return result
     }
 
-    /// The built-in tools: `read_file`, `write_file`, `list_files`, `calculator`, and `http_get`
-    /// when a fetcher is given.
+    /// The built-in tools: `read_file`, `write_file`, `list_files`, `calculator`, `wait`, and
+    /// `http_get` when a fetcher is given.
     public static func builtIns(http: (any HTTPFetching)? = nil, allowedHosts: [String] = [], maxBodyBytes: Int = 65_536)
         -> ToolRegistry
     {
-        var tools: [any Tool] = [ReadFileTool(), WriteFileTool(), ListFilesTool(), CalculatorTool()]
+        var tools: [any Tool] = [ReadFileTool(), WriteFileTool(), ListFilesTool(), CalculatorTool(), WaitTool()]
         if let http { tools.append(HTTPGetTool(fetcher: http, allowedHosts: allowedHosts, maxBodyBytes: maxBodyBytes)) }
         return ToolRegistry(tools)
     }
