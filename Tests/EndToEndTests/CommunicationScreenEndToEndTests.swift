@@ -13,11 +13,36 @@ import Testing
         let dir: URL
         var url: String { "nats://127.0.0.1:\(port)" }
 
+        /// Starts a server and waits until its port accepts connections. A server that exits
+        /// first (its random port was taken by another test's server) is started again on
+        /// another port.
         init() throws {
-            port = try Self.freePort()
-            dir = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-nats-\(UInt32.random(in: 0...UInt32.max))")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            let argv = ["nats-server", "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir.path]
+            var lastError = "nats-server did not start"
+            for _ in 0..<5 {
+                let port = try Self.freePort()
+                let dir = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-nats-\(UInt32.random(in: 0...UInt32.max))")
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                let pid = try Self.spawn(["nats-server", "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir.path])
+                switch Self.waitUntilListening(pid: pid, port: port, seconds: 20) {
+                case .listening:
+                    self.pid = pid
+                    self.port = port
+                    self.dir = dir
+                    return
+                case .exited:
+                    lastError = "nats-server exited at start on port \(port)"
+                case .timedOut:
+                    kill(pid, SIGKILL)
+                    var status: Int32 = 0
+                    waitpid(pid, &status, 0)
+                    lastError = "nats-server did not listen on port \(port) within 20 s"
+                }
+                try? FileManager.default.removeItem(at: dir)
+            }
+            throw E2EError(lastError)
+        }
+
+        private static func spawn(_ argv: [String]) throws -> pid_t {
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
@@ -29,7 +54,30 @@ import Testing
             var pid: pid_t = 0
             let rc = posix_spawnp(&pid, argv[0], &actions, nil, cargs, environ)
             guard rc == 0 else { throw E2EError("cannot start nats-server (apt install nats-server): \(String(cString: strerror(rc)))") }
-            self.pid = pid
+            return pid
+        }
+
+        private enum Start { case listening, exited, timedOut }
+
+        /// Polls (every 20 ms) until the port accepts a connection or the process exits.
+        private static func waitUntilListening(pid: pid_t, port: Int, seconds: Double) -> Start {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid { return .exited }
+                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                var addr = sockaddr_in()
+                addr.sin_family = sa_family_t(AF_INET)
+                addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+                addr.sin_port = UInt16(port).bigEndian
+                let connected = withUnsafePointer(to: &addr) { p in
+                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+                }
+                close(fd)
+                if connected { return .listening }
+                usleep(20_000)
+            }
+            return .timedOut
         }
 
         /// Stops the server and reaps it without blocking a thread.
