@@ -49,12 +49,9 @@ private struct BusBenchOptions {
     }
 }
 
-/// Opens the bus a URL names. Network backends add their case here.
+/// Opens the bus a URL names (in-process, redis://, nats://).
 private func openBenchBus(_ url: String) async throws -> any MessageBus {
-    switch try BusEndpoint.parse(url) {
-    case .inProcess: return InProcessBus()
-    case let other: fail("the bus benchmark does not open \(other) yet")
-    }
+    try await BusFactory.open(try BusEndpoint.parse(url))
 }
 
 /// Counts what a reader task has read, and when it read the last one it was waiting for.
