@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SparkBus
 import SparkCore
 import SparkEngine
 import SparkMemory
