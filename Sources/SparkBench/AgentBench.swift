@@ -41,28 +41,18 @@ struct AgentOptions {
 
     static func parse(_ args: [String]) -> AgentOptions {
         var o = AgentOptions()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < args.count else { fail("missing value for \(args[i - 1])") }
-            return args[i]
-        }
-        func int(_ s: String) -> Int {
-            guard let v = Int(s), v >= 0 else { fail("not a count: \(s)") }
-            return v
-        }
-        func list(_ s: String) -> [Int] { s.split(separator: ",").map { max(1, int(String($0))) } }
-        while i < args.count {
-            switch args[i] {
-            case "--runs": o.runs = max(1, int(value()))
-            case "--warmup-runs": o.warmupRuns = int(value())
-            case "--steps-per-run": o.stepsPerRun = list(value())
-            case "--crews": o.crews = int(value())
-            case "--crew-warmup": o.crewWarmup = int(value())
-            case "--memory-counts": o.memoryCounts = list(value())
+        var a = BenchArguments(args)
+        while let flag = a.next() {
+            switch flag {
+            case "--runs": o.runs = a.count()
+            case "--warmup-runs": o.warmupRuns = a.number()
+            case "--steps-per-run": o.stepsPerRun = a.counts()
+            case "--crews": o.crews = a.number()
+            case "--crew-warmup": o.crewWarmup = a.number()
+            case "--memory-counts": o.memoryCounts = a.counts()
             case "--skip-memory": o.skipMemory = true
             case "--stores":
-                o.stores = value().split(separator: ",").map { name in
+                o.stores = a.value().split(separator: ",").map { name in
                     switch name {
                     case "memory": return .memory
                     case "sqlite": return .sqlite
@@ -73,9 +63,8 @@ struct AgentOptions {
                 print("usage: sparkplug-bench agents [--runs N] [--warmup-runs N] [--steps-per-run N,...] [--crews N] [--crew-warmup N] [--memory-counts N,...] [--skip-memory] [--stores memory,sqlite]")
                 print("       sparkplug-bench agents-memory --count N --registry none|sqlite")
                 exit(0)
-            default: fail("unknown argument \(args[i])")
+            default: a.unknown()
             }
-            i += 1
         }
         return o
     }
@@ -320,16 +309,15 @@ func agentsMemoryMain(_ args: [String]) async throws {
     var count = 1000
     var registryKind = "none"
     var restarts = 0
-    var i = 0
-    while i < args.count {
-        switch args[i] {
-        case "--count": i += 1; count = max(1, Int(args[i]) ?? 1000)
-        case "--registry": i += 1; registryKind = args[i]
+    var a = BenchArguments(args)
+    while let flag = a.next() {
+        switch flag {
+        case "--count": count = a.count()
+        case "--registry": registryKind = a.value()
         // Restart every agent this many times after deploying (more registry writes, same agents).
-        case "--restarts": i += 1; restarts = max(0, Int(args[i]) ?? 0)
-        default: fail("unknown argument \(args[i])")
+        case "--restarts": restarts = a.number()
+        default: a.unknown()
         }
-        i += 1
     }
     let dir = makeTempDir("memory")
     defer { try? FileManager.default.removeItem(at: dir) }

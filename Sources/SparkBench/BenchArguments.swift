@@ -38,6 +38,21 @@ struct BenchArguments {
         return v
     }
 
+    /// The value after the current flag, as a number that may be 0.
+    mutating func number() -> Int {
+        let text = value()
+        guard let v = Int(text), v >= 0 else { fail("not a count: \(text)") }
+        return v
+    }
+
+    /// The value after the current flag, as comma-separated positive counts (`1000,10000`).
+    mutating func counts() -> [Int] {
+        value().split(separator: ",").map { part in
+            guard let v = Int(part), v > 0 else { fail("not a positive count: \(part)") }
+            return v
+        }
+    }
+
     /// Ends the program: the current flag is not one this benchmark takes.
     func unknown() -> Never { fail("unknown argument \(args[index])") }
 }

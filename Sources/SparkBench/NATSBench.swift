@@ -79,17 +79,15 @@ func natsBusMain(_ args: [String]) async throws {
     var messages = 1_000_000
     var requests = 20_000
     var size = 128
-    var i = 0
-    while i < args.count {
-        let next = i + 1 < args.count ? args[i + 1] : ""
-        switch args[i] {
-        case "--bus": url = next
-        case "--messages": messages = Int(next) ?? messages
-        case "--requests": requests = Int(next) ?? requests
-        case "--size": size = Int(next) ?? size
-        default: fail("unknown option \(args[i]) (bus-nats --bus URL --messages N --requests N --size B)")
+    var a = BenchArguments(args)
+    while let flag = a.next() {
+        switch flag {
+        case "--bus": url = a.value()
+        case "--messages": messages = a.count()
+        case "--requests": requests = a.count()
+        case "--size": size = a.count()
+        default: a.unknown()
         }
-        i += 2
     }
     guard case .nats(let endpoint) = try BusEndpoint.parse(url) else { fail("--bus must be a nats:// URL") }
     let f = try await natsBench(endpoint: endpoint, messages: messages, requests: requests, size: size)

@@ -21,17 +21,16 @@ func redisBusMain(_ arguments: [String]) async throws {
     var url = "redis://127.0.0.1:6379"
     var messages = 100_000
     var rounds = 5_000
-    var i = 0
-    while i < arguments.count {
-        switch arguments[i] {
-        case "--bus": i += 1; url = arguments[i]
-        case "--messages": i += 1; messages = Int(arguments[i]) ?? messages
-        case "--rounds": i += 1; rounds = Int(arguments[i]) ?? rounds
-        default: print("unknown option \(arguments[i])"); exit(2)
+    var a = BenchArguments(arguments)
+    while let flag = a.next() {
+        switch flag {
+        case "--bus": url = a.value()
+        case "--messages": messages = a.count()
+        case "--rounds": rounds = a.count()
+        default: a.unknown()
         }
-        i += 1
     }
-    guard case .redis(let endpoint) = try BusEndpoint.parse(url) else { print("--bus must be a redis:// URL"); exit(2) }
+    guard case .redis(let endpoint) = try BusEndpoint.parse(url) else { fail("--bus must be a redis:// URL") }
     try await redisBusBench(endpoint, messages: messages, rounds: rounds)
 }
 

@@ -34,31 +34,21 @@ struct VectorOptions {
 
     static func parse(_ args: [String]) -> VectorOptions {
         var o = VectorOptions()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < args.count else { fail("missing value for \(args[i - 1])") }
-            return args[i]
-        }
-        func int(_ s: String) -> Int {
-            guard let v = Int(s), v > 0 else { fail("not a positive count: \(s)") }
-            return v
-        }
-        while i < args.count {
-            switch args[i] {
-            case "--data": o.data = value()
-            case "--count": o.count = int(value())
-            case "--dims": o.dims = int(value())
-            case "--queries": o.queries = int(value())
-            case "--k": o.k = int(value())
-            case "--m": o.m = int(value())
-            case "--ef-construction": o.efConstruction = int(value())
-            case "--ef-search": o.efSearch = value().split(separator: ",").map { int(String($0)) }
-            case "--batch": o.batch = int(value())
-            case "--json": o.json = value()
-            default: fail("unknown option \(args[i]) (see Sources/SparkBench/VectorBench.swift)")
+        var a = BenchArguments(args)
+        while let flag = a.next() {
+            switch flag {
+            case "--data": o.data = a.value()
+            case "--count": o.count = a.count()
+            case "--dims": o.dims = a.count()
+            case "--queries": o.queries = a.count()
+            case "--k": o.k = a.count()
+            case "--m": o.m = a.count()
+            case "--ef-construction": o.efConstruction = a.count()
+            case "--ef-search": o.efSearch = a.counts()
+            case "--batch": o.batch = a.count()
+            case "--json": o.json = a.value()
+            default: a.unknown()
             }
-            i += 1
         }
         return o
     }

@@ -36,33 +36,24 @@ struct Options {
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < args.count else { fail("missing value for \(args[i - 1])") }
-            return args[i]
-        }
-        func int(_ s: String) -> Int {
-            guard let v = Int(s), v >= 0 else { fail("not a count: \(s)") }
-            return v
-        }
-        while i < args.count {
-            switch args[i] {
-            case "--iterations": o.iterations = max(1, int(value()))
-            case "--warmup": o.warmup = int(value())
-            case "--history": o.history = int(value())
-            case "--processes": o.processes = int(value())
-            case "--monitor-samples": o.monitorSamples = max(1, int(value()))
+        var a = BenchArguments(args)
+        while let flag = a.next() {
+            switch flag {
+            case "--iterations": o.iterations = a.count()
+            case "--warmup": o.warmup = a.number()
+            case "--history": o.history = a.number()
+            case "--processes": o.processes = a.number()
+            case "--monitor-samples": o.monitorSamples = a.count()
             case "--skip-monitor": o.skipMonitor = true
-            case "--cores": o.cores = value().split(separator: ",").map { int(String($0)) }
+            case "--cores": o.cores = a.counts()
             case "--sizes":
-                o.sizes = value().split(separator: ",").map { part in
+                o.sizes = a.value().split(separator: ",").map { part in
                     let wh = part.split(separator: "x").compactMap { Int($0) }
                     guard wh.count == 2, wh[0] > 0, wh[1] > 0 else { fail("size must be WxH: \(part)") }
                     return (wh[0], wh[1])
                 }
             case "--color":
-                switch value() {
+                switch a.value() {
                 case "truecolor", "24bit": o.color = .trueColor
                 case "256": o.color = .ansi256
                 case "16": o.color = .ansi16
@@ -72,9 +63,8 @@ struct Options {
             case "-h", "--help":
                 print("usage: sparkplug-bench [--iterations N] [--warmup N] [--history N] [--sizes WxH,...] [--cores N,...] [--processes N] [--color truecolor|256|16|none] [--monitor-samples N] [--skip-monitor]")
                 exit(0)
-            default: fail("unknown argument \(args[i])")
+            default: a.unknown()
             }
-            i += 1
         }
         return o
     }
