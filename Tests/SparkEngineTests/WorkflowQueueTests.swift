@@ -234,12 +234,12 @@ private func runLinedUp(_ runs: [(graph: CompiledGraph, thread: String)], width:
 
     @Test func resultsAreTheSameWithAndWithoutAQueue() async throws {
         func graph(_ queue: TaskQueue?) throws -> CompiledGraph {
-            var g = StateGraph(channels: ["items": .append, "total": .sum, "last": .replace()])
+            var g = StateGraph(channels: ["items": .append, "total": .sum, "counts": .merge])
             g.addNode("split") { _ in ["items": ["a", "b"]] }
             g.addNode("count", resources: NodeResources(agent: "counter", endpoint: "gpu-0")) { ctx in
                 let n = Double(ctx.input?.numberValue ?? 0)
                 for _ in 0..<Int(n) { await Task.yield() }
-                return ["total": .number(n), "items": [.string("n\(Int(n))")], "last": .string("n\(Int(n))")]
+                return ["total": .number(n), "items": [.string("n\(Int(n))")], "counts": ["n\(Int(n))": .number(n)]]
             }
             g.addNode("sum", resources: NodeResources(agent: "writer", priority: 3)) { ctx in
                 ["items": [.string("sum \(ctx.state["total"]?.numberValue ?? -1)")]]
