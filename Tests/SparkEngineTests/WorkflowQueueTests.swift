@@ -384,3 +384,36 @@ private func runLinedUp(_ runs: [(graph: CompiledGraph, thread: String)], width:
         #expect(graph.queue != nil)
     }
 }
+
+@Suite struct TaskQueueStateSlotTests {
+    @Test func dispatchWherePassesOverTasksItDoesNotWant() throws {
+        var q = try TaskQueueState(limits: TaskQueueLimits(overall: 2))
+        try q.enqueue([
+            QueuedTaskSpec(id: "work", workflow: "a"), QueuedTaskSpec(id: "slot-a", workflow: "a"),
+            QueuedTaskSpec(id: "slot-b", workflow: "b"),
+        ])
+        #expect(q.dispatch(where: { $0.id.hasPrefix("slot") }).map(\.id) == ["slot-a", "slot-b"])
+        #expect(q.state(of: "work") == .queued)
+        try q.complete("slot-a")
+        #expect(q.dispatch().map(\.id) == ["work"])
+    }
+
+    @Test func removeTakesOnlyFinishedTasksOff() throws {
+        var q = try TaskQueueState()
+        try q.enqueue([QueuedTaskSpec(id: "a", workflow: "w"), QueuedTaskSpec(id: "b", workflow: "w", dependsOn: ["a"])])
+        #expect(throws: TaskQueueError.notFinished("a", .queued)) { try q.remove("a") }
+        _ = q.dispatch()
+        try q.cancel("a")
+        // Cancelled while running: it keeps its slot until it stops.
+        #expect(throws: TaskQueueError.notFinished("a", .cancelled)) { try q.remove("a") }
+        try q.complete("a")
+        try q.remove("a")
+        #expect(q.state(of: "a") == nil)
+        #expect(q.reason(of: "b") == "dependency a was cancelled")
+        #expect(throws: TaskQueueError.unknownTask("a")) { try q.remove("a") }
+        // The id may be used again, after the tasks still on the queue.
+        try q.enqueue(QueuedTaskSpec(id: "a", workflow: "w"))
+        #expect(q.snapshot().tasks.map(\.id) == ["b", "a"])
+        #expect(q.dispatch().map(\.id) == ["a"])
+    }
+}

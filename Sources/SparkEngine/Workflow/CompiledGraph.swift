@@ -81,6 +81,11 @@ public struct WorkflowQuery: Sendable, Equatable {
 /// ``WorkflowRunStatus``; a thread whose newest checkpoint still says running was cut off
 /// mid-step, so ``resume(thread:answer:restart:)`` counts the attempt that was in flight and
 /// waits out its backoff before the next. The success path writes nothing extra.
+///
+/// With a ``TaskQueue`` (given to `compile`), each attempt of a function node waits for a
+/// slot on it first (see ``NodeResources``): share one queue between graphs and runs to
+/// bound work per agent, per model endpoint and overall, fairly between runs, and read its
+/// ``TaskQueue/snapshot()`` to see what waits and why.
 public struct CompiledGraph: Sendable {
     let nodes: [String: NodeKind]
     let edges: [String: [String]]
