@@ -43,6 +43,7 @@ extension WorkflowSpec {
                 if let a = n.approvalOutput { out += "    approval_output: \(YAMLText.scalar(a))\n" }
                 if let r = n.retry { out += YAMLText.retry(r, indent: 4) }
                 if let t = n.timeouts { out += YAMLText.timeouts(t, indent: 4) }
+                if let p = n.priority { out += "    priority: \(p)\n" }
             }
         }
         if !edges.isEmpty {

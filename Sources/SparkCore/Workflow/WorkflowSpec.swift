@@ -252,11 +252,13 @@ public struct WorkflowNode: Sendable, Hashable {
     public var retry: WorkflowRetry?
     /// The node's time limits; nil for the workflow's default (``WorkflowSpec/timeouts``).
     public var timeouts: WorkflowTimeouts?
+    /// The priority of its tasks on a shared task queue (higher first); nil for 0.
+    public var priority: Int?
 
     public init(
         _ name: String, _ kind: WorkflowNodeKind, uses: String, input: JSONValue? = nil, output: String? = nil,
         outputFormat: WorkflowOutputFormat = .text, approval: String? = nil, approvalOutput: String? = nil,
-        retry: WorkflowRetry? = nil, timeouts: WorkflowTimeouts? = nil
+        retry: WorkflowRetry? = nil, timeouts: WorkflowTimeouts? = nil, priority: Int? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -268,6 +270,7 @@ public struct WorkflowNode: Sendable, Hashable {
         self.approvalOutput = approvalOutput
         self.retry = retry
         self.timeouts = timeouts
+        self.priority = priority
     }
 
     /// Whether `answer` approves (see ``approval``).

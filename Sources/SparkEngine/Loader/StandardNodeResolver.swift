@@ -1,6 +1,9 @@
 import Foundation
 import SparkCore
 
+/// The endpoint name of a model reference (an agent's `llm:`), nil for none.
+public typealias EndpointNamer = @Sendable (_ reference: String?) -> String?
+
 /// Runs workflow nodes for real: an agent node through ``AgentExecutor`` (with the agent's
 /// tools and model), a crew node through ``CrewRunner``, a tool node by calling the tool from
 /// the registry with its arguments checked against the tool's schema. The result text goes to
@@ -16,23 +19,35 @@ public struct StandardNodeResolver: WorkflowNodeResolver {
     public var models: ModelResolver
     /// The workflow's run: where agents record their calls, the workspace tools work in.
     public var run: RunContext
+    /// The model endpoint of each agent's model reference, for the per-endpoint limits of a
+    /// task queue (``NodeResources/endpoint``).
+    public var endpoints: EndpointNamer
 
     public init(
         agents: [AgentSpec] = [], crews: [String: CrewSpec] = [:], tools: ToolRegistry = .builtIns(),
-        models: @escaping ModelResolver, run: RunContext
+        models: @escaping ModelResolver, endpoints: @escaping EndpointNamer = StandardNodeResolver.provider(of:),
+        run: RunContext
     ) {
         self.agents = agents
         self.crews = crews
         self.tools = tools
         self.models = models
+        self.endpoints = endpoints
         self.run = run
+    }
+
+    /// The provider part of a model reference, which names its endpoint: `local` for
+    /// `local/smollm2` and for `local`; `default` for nil (the default model).
+    public static func provider(of reference: String?) -> String? {
+        guard let reference, !reference.isEmpty else { return "default" }
+        return String(reference.split(separator: "/", maxSplits: 1).first ?? Substring(reference))
     }
 
     /// A resolver with the agents and crews `spec` names (`agents:`, `crews:`), read relative to
     /// `directory` (the workflow file's folder). Throws the loaders' issues.
     public static func loading(
         _ spec: WorkflowSpec, relativeTo directory: URL, tools: ToolRegistry = .builtIns(), models: @escaping ModelResolver,
-        run: RunContext
+        endpoints: @escaping EndpointNamer = StandardNodeResolver.provider(of:), run: RunContext
     ) throws -> StandardNodeResolver {
         var agents: [AgentSpec] = []
         if let file = spec.agentsFile {
@@ -42,7 +57,15 @@ public struct StandardNodeResolver: WorkflowNodeResolver {
         for (name, folder) in spec.crews {
             crews[name] = try CrewLoader.load(directory: URL(fileURLWithPath: folder, relativeTo: directory)).crew
         }
-        return StandardNodeResolver(agents: agents, crews: crews, tools: tools, models: models, run: run)
+        return StandardNodeResolver(agents: agents, crews: crews, tools: tools, models: models, endpoints: endpoints, run: run)
+    }
+
+    /// An agent node counts against its agent (by name) and its agent's model endpoint;
+    /// crew and tool nodes against neither.
+    public func resources(for node: WorkflowNode, in workflow: WorkflowSpec) -> NodeResources {
+        guard node.kind == .agent else { return .none }
+        guard let agent = agents.first(where: { $0.name == node.uses }) else { return NodeResources(agent: node.uses) }
+        return NodeResources(agent: agent.name, endpoint: endpoints(agent.model))
     }
 
     public func resolve(_ node: WorkflowNode, in workflow: WorkflowSpec) throws -> NodeFunction {

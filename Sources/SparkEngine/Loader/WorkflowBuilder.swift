@@ -8,6 +8,17 @@ public protocol WorkflowNodeResolver: Sendable {
     /// update of its output channel (``WorkflowNode/outputUpdate(_:in:)``). Throws when the
     /// agent, crew or tool it names is unknown, listing those that exist.
     func resolve(_ node: WorkflowNode, in workflow: WorkflowSpec) throws -> NodeFunction
+
+    /// What the tasks of `node` count against on a task queue: the agent it runs on and the
+    /// model endpoint it calls (the builder sets the priority from the node's `priority:`).
+    /// The default names the agent of an agent node and no endpoint.
+    func resources(for node: WorkflowNode, in workflow: WorkflowSpec) -> NodeResources
+}
+
+extension WorkflowNodeResolver {
+    public func resources(for node: WorkflowNode, in workflow: WorkflowSpec) -> NodeResources {
+        node.kind == .agent ? NodeResources(agent: node.uses) : .none
+    }
 }
 
 /// A YAML workflow could not be built into a graph, or one of its nodes failed. Every message
@@ -109,7 +120,8 @@ extension WorkflowTimeouts {
 extension WorkflowSpec {
     /// The workflow as a ``StateGraph``: its channels, one function node per node (resolved by
     /// `resolver`, asking the node's approval question first) as an activity with the node's
-    /// `retry:` and `timeouts:` (the engine retries it; see ``RetryPolicy``), its edges,
+    /// `retry:` and `timeouts:` (the engine retries it; see ``RetryPolicy``) and its queue
+    /// resources (the resolver's agent and endpoint, the node's `priority:`), its edges,
     /// routes and fan-outs. Throws ``WorkflowBuildError/invalid(_:)`` for a document with
     /// problems, and what the resolver throws for unknown agents, crews or tools.
     public func stateGraph(resolver: some WorkflowNodeResolver) throws -> StateGraph {
@@ -127,7 +139,11 @@ extension WorkflowSpec {
         var graph = StateGraph(channels: channelMap)
         for node in nodes {
             let body = try resolver.resolve(node, in: self)
-            graph.addNode(node.name, retry: node.retry?.policy, timeouts: node.timeouts?.limits, Self.wrap(body, node: node, workflow: self))
+            var resources = resolver.resources(for: node, in: self)
+            resources.priority = node.priority ?? 0
+            graph.addNode(
+                node.name, retry: node.retry?.policy, timeouts: node.timeouts?.limits, resources: resources,
+                Self.wrap(body, node: node, workflow: self))
         }
         func engine(_ name: String) -> String { name == Self.start ? START : name == Self.end ? END : name }
         for e in edges { graph.addEdge(engine(e.from), engine(e.to)) }
@@ -155,16 +171,17 @@ extension WorkflowSpec {
     }
 
     /// The workflow built (``stateGraph(resolver:)``) and compiled, with `defaults:` as the
-    /// graph's retry policy and time limits; `clock` paces retries and timeouts, `events`
-    /// hears every run (see ``StateGraph/compile(checkpointer:retention:recursionLimit:retry:timeouts:clock:events:)``).
+    /// graph's retry policy and time limits; `clock` paces retries and timeouts, `queue` (when
+    /// given) grants its tasks their slots, `events` hears every run (see
+    /// ``StateGraph/compile(checkpointer:retention:recursionLimit:retry:timeouts:clock:queue:events:)``).
     public func compile(
         resolver: some WorkflowNodeResolver, checkpointer: (any Checkpointer)? = nil, retention: Int? = nil,
-        recursionLimit: Int = 25, clock: any Clock<Duration> = ContinuousClock(),
+        recursionLimit: Int = 25, clock: any Clock<Duration> = ContinuousClock(), queue: TaskQueue? = nil,
         events: (@Sendable (WorkflowEvent) -> Void)? = nil
     ) throws -> CompiledGraph {
         try stateGraph(resolver: resolver).compile(
             checkpointer: checkpointer, retention: retention, recursionLimit: recursionLimit, retry: retry?.policy ?? .default,
-            timeouts: timeouts?.limits ?? .default, clock: clock, events: events)
+            timeouts: timeouts?.limits ?? .default, clock: clock, queue: queue, events: events)
     }
 
     /// `body` with the node's approval question asked first (on a retry, the recorded answer

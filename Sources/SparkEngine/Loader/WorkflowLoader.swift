@@ -28,6 +28,7 @@ public typealias WorkflowLoadIssue = LoadIssue
 ///     approval_output: approved
 ///     retry: {max_attempts: 3, initial_delay: 1, backoff: 2, max_delay: 30, non_retryable: [validation]}
 ///     timeouts: {start_to_close: 30, heartbeat: 10, schedule_to_close: 120}   # seconds
+///     priority: 5                # on a shared task queue, higher first (default 0)
 /// edges:
 ///   - {from: START, to: add}     # from and to may be lists (an edge from each to each)
 /// routes:
@@ -52,7 +53,7 @@ public enum WorkflowLoader {
     static let topKeys = ["name", "description", "agents", "crews", "defaults", "state", "nodes", "edges", "routes", "fan_out"]
     static let nodeKeys = [
         "agent", "crew", "tool", "prompt", "arguments", "inputs", "output", "output_format", "approval",
-        "approval_output", "retry", "timeouts",
+        "approval_output", "retry", "timeouts", "priority",
     ]
     static let retryKeys = ["max_attempts", "initial_delay", "initial_interval", "backoff", "max_delay", "max_interval", "non_retryable"]
     static let timeoutKeys = ["schedule_to_start", "start_to_close", "schedule_to_close", "heartbeat"]
@@ -214,6 +215,7 @@ public enum WorkflowLoader {
                 case "approval_output": n.approvalOutput = try reader.string(v, key: key)
                 case "retry": n.retry = try retry(v, path: key)
                 case "timeouts": n.timeouts = try timeouts(v, path: key)
+                case "priority": n.priority = try reader.int(v, key: key, minimum: Int.min)
                 default: break
                 }
             }

@@ -91,6 +91,10 @@ public enum TaskQueueError: Error, Sendable, Hashable, CustomStringConvertible {
     case notRunning(String, QueuedTaskState)
     /// A limit below 1.
     case invalidLimit(name: String, value: Int)
+    /// `remove` of a task that has not finished (or still holds its slot).
+    case notFinished(String, QueuedTaskState)
+    /// A task waiting for its slot was failed or cancelled before it got one; `reason` says why.
+    case notGranted(String, QueuedTaskState, reason: String)
 
     public var description: String {
         switch self {
@@ -101,6 +105,9 @@ public enum TaskQueueError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownTask(let id): return "the queue has no task \(id)"
         case .notRunning(let id, let state): return "task \(id) is not running (it is \(state.rawValue))"
         case .invalidLimit(let name, let value): return "the \(name) limit must be at least 1, found \(value)"
+        case .notFinished(let id, let state): return "task \(id) has not finished (it is \(state.rawValue))"
+        case .notGranted(let id, let state, let reason):
+            return "task \(id) was \(state.rawValue) before it got a slot: \(reason)"
         }
     }
 }
@@ -142,6 +149,7 @@ public struct TaskQueueState: Sendable {
     private var lastServed: [String: Int] = [:]
     private var firstSeen: [String: Int] = [:]
     private var tick = 0
+    private var nextSeq = 0
 
     /// An empty queue under `limits`; throws naming a limit below 1.
     public init(limits: TaskQueueLimits = .unlimited) throws {
@@ -229,7 +237,8 @@ public struct TaskQueueState: Sendable {
             for d in t.dependsOn where !unique.contains(d) { unique.append(d) }
             t.dependsOn = unique
             if firstSeen[t.workflow] == nil { firstSeen[t.workflow] = firstSeen.count }
-            entries[t.id] = Entry(spec: t, seq: order.count, state: .blocked, reason: nil, waitingOn: [])
+            entries[t.id] = Entry(spec: t, seq: nextSeq, state: .blocked, reason: nil, waitingOn: [])
+            nextSeq += 1
             order.append(t.id)
             for d in unique { dependents[d, default: []].append(t.id) }
         }
@@ -262,6 +271,13 @@ public struct TaskQueueState: Sendable {
     /// The tasks that may start now, marked running: each has every dependency done and fits
     /// the limits, in the dispatch order described on the type.
     public mutating func dispatch() -> [QueuedTaskSpec] {
+        dispatch(where: { _ in true })
+    }
+
+    /// The tasks that may start now among those `eligible` says yes to, marked running, in
+    /// the dispatch order described on the type. The others are passed over as if they did
+    /// not fit, and stay queued.
+    public mutating func dispatch(where eligible: (QueuedTaskSpec) -> Bool) -> [QueuedTaskSpec] {
         guard !ready.isEmpty else { return [] }
         var started: [QueuedTaskSpec] = []
         let byPriority = Dictionary(grouping: ready, by: { entries[$0]!.spec.priority })
@@ -278,7 +294,7 @@ public struct TaskQueueState: Sendable {
                 }
                 var picked: String?
                 for workflow in turn {
-                    guard let i = fifo[workflow]!.firstIndex(where: fits) else { continue }
+                    guard let i = fifo[workflow]!.firstIndex(where: { fits($0) && eligible(entries[$0]!.spec) }) else { continue }
                     picked = fifo[workflow]!.remove(at: i)
                     if fifo[workflow]!.isEmpty { fifo[workflow] = nil }
                     lastServed[workflow] = tick
@@ -353,6 +369,18 @@ public struct TaskQueueState: Sendable {
             cancelled += finish(id, as: .cancelled, reason: reason, propagate: true)
         }
         return cancelled
+    }
+
+    /// Takes finished task `id` off the queue (it leaves the snapshot; a later task may reuse
+    /// its id, and may no longer depend on it). Throws for an unknown task, and for one not
+    /// finished or still holding its slot.
+    public mutating func remove(_ id: String) throws {
+        guard let e = entries[id] else { throw TaskQueueError.unknownTask(id) }
+        guard e.state.isFinished && !e.occupying else { throw TaskQueueError.notFinished(id, e.state) }
+        entries[id] = nil
+        order.removeAll { $0 == id }
+        dependents[id] = nil
+        for d in e.spec.dependsOn { dependents[d]?.removeAll { $0 == id } }
     }
 
     // MARK: Internals

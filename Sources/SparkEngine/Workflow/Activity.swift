@@ -118,7 +118,9 @@ public struct RetryPolicy: Sendable, Hashable, CustomStringConvertible {
 
 /// Time limits on a node (an activity); nil means no limit.
 ///
-/// - schedule-to-start: from an attempt being due (planned, or its backoff over) to its start.
+/// - schedule-to-start: from an attempt being due (planned, or its backoff over) to its start;
+///   in a graph compiled with a ``TaskQueue``, to the queue granting the attempt its slot.
+///   When it passes, the task fails for good (`timeout.scheduleToStart`).
 /// - start-to-close: one attempt's run; when it passes, the attempt fails with kind
 ///   `timeout.startToClose` and is retried under the policy.
 /// - schedule-to-close: the task's whole life in this process, every attempt and backoff
@@ -217,10 +219,11 @@ struct ActivityOptions: Sendable {
     var timeouts: ActivityTimeouts?
 }
 
-/// A node's effective policy and limits.
+/// A node's effective policy and limits, and what its tasks count against on a queue.
 struct Activity: Sendable {
     var retry: RetryPolicy
     var timeouts: ActivityTimeouts
+    var resources: NodeResources = .none
 }
 
 extension Duration {

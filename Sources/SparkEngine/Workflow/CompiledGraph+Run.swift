@@ -278,8 +278,22 @@ extension CompiledGraph {
 
         while true {
             if Task.isCancelled || scope.control?.isTerminated == true { return .cancelled(attempts: attempt - 1) }
+            var slot: String?
+            if let queue, case .function = kind {
+                let spec = slotTask(task, index: index, step: step, attempt: attempt, thread: scope.thread, resources: activity.resources)
+                switch await waitForSlot(queue, spec, node: task.node, dueAt: dueAt, limit: limits.scheduleToStart) {
+                case .granted: slot = spec.id
+                case .cancelled: return .cancelled(attempts: attempt - 1)
+                case .timedOut(let e):
+                    scope.event(.taskFailed(ref, attempt: attempt, error: e.description))
+                    return .failed(e, attempts: attempt)
+                case .refused(let e):
+                    scope.event(.taskFailed(ref, attempt: attempt, error: String(describing: e)))
+                    return .failed(e, attempts: attempt)
+                }
+            }
             let startedAt = timed ? clock.elapsed() : .zero
-            if let limit = limits.scheduleToStart, startedAt - dueAt > limit {
+            if slot == nil, let limit = limits.scheduleToStart, startedAt - dueAt > limit {
                 let e = ActivityError.timeout("scheduleToStart", node: task.node, limit: limit, label: "schedule-to-start", final: true)
                 scope.event(.taskFailed(ref, attempt: attempt, error: e.description))
                 return .failed(e, attempts: attempt)
@@ -295,6 +309,7 @@ extension CompiledGraph {
             } else {
                 do { result = .success(try await body(kind, ctx, values)) } catch { result = .failure(error) }
             }
+            if let slot, let queue { await releaseSlot(queue, slot, after: result) }
             switch result {
             case .success(let update):
                 if timed {

@@ -66,7 +66,7 @@ public struct WorkflowQuery: Sendable, Equatable {
     }
 }
 
-/// A checked, runnable graph workflow (from ``StateGraph/compile(checkpointer:retention:recursionLimit:retry:timeouts:clock:events:)``).
+/// A checked, runnable graph workflow (from ``StateGraph/compile(checkpointer:retention:recursionLimit:retry:timeouts:clock:queue:events:)``).
 ///
 /// A run proceeds in super-steps: the tasks due run concurrently, each seeing the state as
 /// the step began; then their updates are applied in a fixed order (by node name, then by
@@ -81,6 +81,11 @@ public struct WorkflowQuery: Sendable, Equatable {
 /// ``WorkflowRunStatus``; a thread whose newest checkpoint still says running was cut off
 /// mid-step, so ``resume(thread:answer:restart:)`` counts the attempt that was in flight and
 /// waits out its backoff before the next. The success path writes nothing extra.
+///
+/// With a ``TaskQueue`` (given to `compile`), each attempt of a function node waits for a
+/// slot on it first (see ``NodeResources``): share one queue between graphs and runs to
+/// bound work per agent, per model endpoint and overall, fairly between runs, and read its
+/// ``TaskQueue/snapshot()`` to see what waits and why.
 public struct CompiledGraph: Sendable {
     let nodes: [String: NodeKind]
     let edges: [String: [String]]
@@ -102,6 +107,8 @@ public struct CompiledGraph: Sendable {
     public let retryPolicy: RetryPolicy
     /// The time limits of nodes that set none.
     public let timeouts: ActivityTimeouts
+    /// The queue whose slots the tasks wait for; nil runs them at once.
+    public let queue: TaskQueue?
 
     /// The node names, sorted.
     public var nodeNames: [String] { nodes.keys.sorted() }
@@ -110,6 +117,12 @@ public struct CompiledGraph: Sendable {
     /// an unknown node.
     public func activity(of node: String) -> (retry: RetryPolicy, timeouts: ActivityTimeouts)? {
         activities[node].map { ($0.retry, $0.timeouts) }
+    }
+
+    /// What a node's tasks count against on the queue (``NodeResources/none`` when it set
+    /// none); nil for an unknown node.
+    public func resources(of node: String) -> NodeResources? {
+        activities[node]?.resources
     }
 
     // MARK: Running

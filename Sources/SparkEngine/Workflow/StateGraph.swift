@@ -99,6 +99,7 @@ public struct StateGraph: Sendable {
     var routers: [String: [RouterSpec]] = [:]
     var joins: [JoinEdge] = []
     var options: [String: ActivityOptions] = [:]
+    var resources: [String: NodeResources] = [:]
     var signals: [String: String] = [:]
 
     /// A graph over these state channels (every key a node may write).
@@ -107,20 +108,27 @@ public struct StateGraph: Sendable {
     }
 
     /// Adds a node of any kind. `retry` and `timeouts` override the graph's (given to
-    /// `compile`) for this node.
-    public mutating func addNode(_ name: String, kind: NodeKind, retry: RetryPolicy? = nil, timeouts: ActivityTimeouts? = nil) {
+    /// `compile`) for this node; `resources` say what its tasks count against on the graph's
+    /// ``TaskQueue`` (see ``compile(checkpointer:retention:recursionLimit:retry:timeouts:clock:queue:events:)``).
+    public mutating func addNode(
+        _ name: String, kind: NodeKind, retry: RetryPolicy? = nil, timeouts: ActivityTimeouts? = nil,
+        resources: NodeResources? = nil
+    ) {
         if nodes[name] != nil { duplicates.append(name) }
         nodes[name] = kind
         nodeOrder.append(name)
         if retry != nil || timeouts != nil { options[name] = ActivityOptions(retry: retry, timeouts: timeouts) }
+        if let resources { self.resources[name] = resources }
     }
 
     /// Adds a node that runs a Swift function, as an activity: retried under `retry` and
-    /// limited by `timeouts` (nil: the graph's, given to `compile`).
+    /// limited by `timeouts` (nil: the graph's, given to `compile`). With a task queue, each
+    /// attempt waits for a slot under `resources` (its agent, model endpoint and priority).
     public mutating func addNode(
-        _ name: String, retry: RetryPolicy? = nil, timeouts: ActivityTimeouts? = nil, _ body: @escaping NodeFunction
+        _ name: String, retry: RetryPolicy? = nil, timeouts: ActivityTimeouts? = nil, resources: NodeResources? = nil,
+        _ body: @escaping NodeFunction
     ) {
-        addNode(name, kind: .function(body), retry: retry, timeouts: timeouts)
+        addNode(name, kind: .function(body), retry: retry, timeouts: timeouts, resources: resources)
     }
 
     /// Adds a compiled graph as a node (see ``NodeKind/subgraph(_:inputs:outputs:)``). Its
@@ -172,6 +180,12 @@ public struct StateGraph: Sendable {
     ///   - timeouts: the time limits of nodes that set none (``ActivityTimeouts/default``:
     ///     none).
     ///   - clock: the clock of backoff delays and timeouts (tests pass a manual clock).
+    ///   - queue: a task queue shared with other graphs and runs: every attempt of a function
+    ///     node waits for a slot on it (workflow: the run's thread; agent, endpoint and
+    ///     priority: the node's ``NodeResources``) and frees it when the attempt ends, so a
+    ///     retry waits for a slot again after its backoff. Schedule-to-start timeouts then
+    ///     run until the slot is granted. Subgraph nodes take no slot (their own nodes do, on
+    ///     their graph's queue). Nil runs every task at once, at no cost.
     ///   - events: called with every ``WorkflowEvent`` of every run, in order per run; keep it
     ///     quick (hand the event to a stream). Nil costs nothing.
     /// - Throws: ``WorkflowError`` naming the nodes: invalid or duplicate names, edges from
@@ -180,7 +194,7 @@ public struct StateGraph: Sendable {
     public func compile(
         checkpointer: (any Checkpointer)? = nil, retention: Int? = nil, recursionLimit: Int = 25,
         retry: RetryPolicy = .default, timeouts: ActivityTimeouts = .default, clock: any Clock<Duration> = ContinuousClock(),
-        events: (@Sendable (WorkflowEvent) -> Void)? = nil
+        queue: TaskQueue? = nil, events: (@Sendable (WorkflowEvent) -> Void)? = nil
     ) throws -> CompiledGraph {
         if let d = duplicates.first { throw WorkflowError.duplicateNode(d) }
         for n in nodeOrder where n.isEmpty || n == START || n == END { throw WorkflowError.invalidNodeName(n) }
@@ -205,14 +219,14 @@ public struct StateGraph: Sendable {
         }.sorted()
         if !deadEnds.isEmpty { throw WorkflowError.deadEnd(deadEnds) }
         var seen: Set<String> = [START]
-        var queue = [START]
-        while let n = queue.popLast() {
+        var frontier = [START]
+        while let n = frontier.popLast() {
             var next = edges[n] ?? []
             for r in routers[n] ?? [] { next += r.targets ?? Array(nodes.keys) }
             for j in joins where j.sources.contains(n) { next.append(j.target) }
             for t in next where !seen.contains(t) {
                 seen.insert(t)
-                queue.append(t)
+                frontier.append(t)
             }
         }
         let unreachable = nodes.keys.filter { !seen.contains($0) }.sorted()
@@ -224,7 +238,7 @@ public struct StateGraph: Sendable {
             let o = options[n]
             try o?.retry?.validate("node \(n)")
             try o?.timeouts?.validate("node \(n)")
-            activities[n] = Activity(retry: o?.retry ?? retry, timeouts: o?.timeouts ?? timeouts)
+            activities[n] = Activity(retry: o?.retry ?? retry, timeouts: o?.timeouts ?? timeouts, resources: resources[n] ?? .none)
         }
         for (name, channel) in signals.sorted(by: { $0.key < $1.key }) where channels[channel] == nil {
             throw WorkflowError.unknownSignalChannel(signal: name, channel: channel)
@@ -233,6 +247,6 @@ public struct StateGraph: Sendable {
             nodes: nodes, edges: edges, routers: routers, joins: joins, applier: StateApplier(channels: channels),
             activities: activities, signalChannels: signals, clock: WorkflowClock(clock), observer: events, live: LiveRuns(),
             checkpointer: checkpointer, retention: retention.map { max(1, $0) }, recursionLimit: max(1, recursionLimit),
-            retryPolicy: retry, timeouts: timeouts)
+            retryPolicy: retry, timeouts: timeouts, queue: queue)
     }
 }
