@@ -300,7 +300,7 @@ extension CompiledGraph {
             }
             scope.event(.taskStarted(ref, attempt: attempt))
             let ctx = NodeContext(
-                node: task.node, state: values, input: task.input, step: step, thread: scope.thread, answers: task.answers,
+                node: task.node, state: visible(values), input: task.input, step: step, thread: scope.thread, answers: task.answers,
                 signals: task.signals, attempt: attempt, previousHeartbeat: previousHeartbeat,
                 clock: limits.heartbeat != nil ? clock : nil)
             let result: Result<StateUpdate, any Error>
