@@ -23,7 +23,12 @@ public struct WorkflowIssue: Sendable, Hashable, CustomStringConvertible {
         }
         var node: String?
         if parts.first == "nodes", parts.count > 1 { node = parts[1] }
-        else if let i = index("edges"), i < spec.edges.count { node = parts.last == "to" ? spec.edges[i].to : spec.edges[i].from }
+        else if let i = index("edges"), i < spec.edges.count {
+            let e = spec.edges[i]
+            let end = parts.last == "to" ? e.to : e.from
+            // "nothing can lead to START" is about the edge's source; a bad source is about its target.
+            node = WorkflowSpec.startAliases.contains(end) || WorkflowSpec.endAliases.contains(end) ? (parts.last == "to" ? e.from : e.to) : end
+        }
         else if let i = index("routes"), i < spec.routes.count { node = spec.routes[i].from }
         else if let i = index("fan_out"), i < spec.fanOuts.count { node = spec.fanOuts[i].from }
         if let n = node, WorkflowSpec.startAliases.contains(n) || WorkflowSpec.endAliases.contains(n) { node = nil }

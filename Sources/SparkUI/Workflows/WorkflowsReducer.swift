@@ -12,7 +12,7 @@ extension AppState {
             if let new = list.first(where: { !before.contains($0) }) {
                 status = "\(new.node) of run \(Self.shortID(new.run)) asks: \(new.text) (F5, a answers, y approves, n rejects)"
             }
-        case .done(let text), .failed(let text), .saved(_, _, let text):
+        case .done(let text), .failed(let text):
             status = text
         default: break
         }
@@ -243,7 +243,8 @@ extension AppState {
                                               title: "Fork from step \(c.step): key=value to change, Enter alone forks as it is")
         case "workflows.builder":
             screen = .workflows
-            workflows.builder = workflows.lastDraft ?? WorkflowBuilderState(draft: WorkflowSpec(name: ""))
+            workflows.builder = workflows.lastDraft.map { WorkflowBuilderState(draft: $0.draft, file: $0.file) }
+                ?? WorkflowBuilderState(draft: WorkflowSpec(name: ""))
             status = "builder: a adds a node, c connects, s saves (Esc leaves, the draft is kept)"
         case "workflows.edit":
             screen = .workflows

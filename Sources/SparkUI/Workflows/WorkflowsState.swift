@@ -35,7 +35,7 @@ public enum WorkflowEdgeSource: Sendable, Hashable {
 }
 
 /// A directed edge of a workflow graph. A conditional edge is taken only when its route
-/// picks it; `label` says when (the condition's text, "otherwise", or the list a fan-out
+/// picks it; `label` says when (the condition's text, "else", or the list a fan-out
 /// goes over).
 public struct WorkflowGraphEdge: Sendable, Hashable {
     public var from: String
@@ -71,7 +71,7 @@ public struct WorkflowGraph: Sendable, Hashable {
     public let edges: [WorkflowGraphEdge]
 
     /// The graph of `spec`: its nodes in order, then its edges, route cases (labelled with
-    /// their conditions), route defaults ("otherwise") and fan-outs ("each ITEMS"), in order.
+    /// their conditions), route defaults ("else") and fan-outs ("each ITEMS"), in order.
     public init(spec: WorkflowSpec, file: String? = nil) {
         self.spec = spec
         self.file = file
@@ -89,7 +89,7 @@ public struct WorkflowGraph: Sendable, Hashable {
                 out.append(WorkflowGraphEdge(from: node(route.from), to: node(item.to), conditional: true, label: item.when.description,
                                              source: .routeCase(route: r, index: c)))
             }
-            out.append(WorkflowGraphEdge(from: node(route.from), to: node(route.otherwise), conditional: true, label: "otherwise",
+            out.append(WorkflowGraphEdge(from: node(route.from), to: node(route.otherwise), conditional: true, label: "else",
                                          source: .routeDefault(route: r)))
         }
         for (i, f) in spec.fanOuts.enumerated() {
@@ -285,8 +285,6 @@ public enum WorkflowUpdate: Sendable, Hashable {
     case queue([QueueRow])
     /// Per-node analytics of a workflow (replaces that workflow's).
     case nodeStats(workflow: String, [String: WorkflowNodeStats])
-    /// The builder's workflow was written to `file` (`message` says where and why there).
-    case saved(workflow: String, file: String, message: String)
     /// The outcome of a request, for the status line.
     case done(String)
     /// A request failed: what and why.
@@ -466,7 +464,12 @@ public struct WorkflowsScreenState: Sendable {
     public mutating func apply(_ update: WorkflowUpdate) -> WorkflowRequest? {
         switch update {
         case .graphs(let list):
-            for g in list { graphs[g.name] = g }
+            for g in list {
+                graphs[g.name] = g
+                // A new workflow the builder saved: later saves go to the file it was written to.
+                if let file = g.file, builder?.file == nil, builder?.draft == g.spec { builder?.file = file }
+                if let file = g.file, lastDraft?.file == nil, lastDraft?.draft == g.spec { lastDraft?.file = file }
+            }
         case .runUpdated(let run):
             if let i = runs.firstIndex(where: { $0.id == run.id }) { runs[i] = run } else { runs.append(run) }
             runs.sort { $0.startedAt != $1.startedAt ? $0.startedAt > $1.startedAt : $0.id < $1.id }
@@ -490,9 +493,6 @@ public struct WorkflowsScreenState: Sendable {
             queueTable.select(min(queueTable.selected ?? 0, max(0, queue.count - 1)), rowCount: queue.count)
         case .nodeStats(let workflow, let s):
             stats[workflow] = s
-        case .saved(let workflow, let file, _):
-            if builder?.draft.name == workflow, builder?.file == nil { builder?.file = file }
-            if lastDraft?.draft.name == workflow, lastDraft?.file == nil { lastDraft?.file = file }
         case .done, .failed:
             break
         }

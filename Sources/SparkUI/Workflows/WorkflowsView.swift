@@ -508,7 +508,7 @@ enum WorkflowsView {
         let t = state.theme
         let rows = b.edges.map { e in
             Row([Line("\(WorkflowGraph.displayName(e.from)) → \(WorkflowGraph.displayName(e.to))", style: t.text),
-                 Line(e.conditional ? (e.label == "otherwise" ? "otherwise" : "if \(e.label ?? "")") : e.label ?? "always",
+                 Line(e.conditional ? (e.label == "else" ? "else (no case holds)" : "if \(e.label ?? "")") : e.label ?? "always",
                       style: e.conditional ? Style(fg: t.accent) : t.dim)])
         }
         return Table(columns: [Column(Line("EDGE"), width: .fill(2)), Column(Line("TAKEN"), width: .fill(1))],
