@@ -16,7 +16,7 @@ import Testing
         #expect(lines[0].hasPrefix(" ⚡ SparkPlug  Workflows › research run r7f3a91c "))
         #expect(Array(lines[1...34]) == [
             "╭ Graph research ◐ waiting step 4 ─────────────────────────────────────────────────────────────────────────────────────╮",
-            "│[START]───────────▶[✔ plan]───────────▶[✔ search]───────────▶[✔ write]───────────▶[◐ review]╌╌╌╌else╌╌╌▶[END]         │",
+            "│[START]───────────▶[✔ plan]───────────▶[✔ search]───────────▶[✔ write]───────────▶[◐ review]╌╌╌else╌╌╌╌▶[END]         │",
             "│                                                                 ▲                     ╎                              │",
             "│                                                                 └╌╌╌╌╌╌╌revise╌╌╌╌╌╌╌╌┘                              │",
             "│                                                                                                                      │",
