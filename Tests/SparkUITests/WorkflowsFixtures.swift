@@ -8,16 +8,15 @@ import TerminalUI
 enum WorkflowsFixtures {
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static let research = WorkflowGraph(
-        name: "research",
-        nodes: [WorkflowGraphNode(name: "plan", kind: .agent, reference: "planner"),
-                WorkflowGraphNode(name: "search", kind: .tool, reference: "web_search"),
-                WorkflowGraphNode(name: "write", kind: .agent, reference: "writer"),
-                WorkflowGraphNode(name: "review", kind: .function, reference: "review_gate")],
-        edges: [WorkflowGraphEdge(from: WorkflowGraph.start, to: "plan"), WorkflowGraphEdge(from: "plan", to: "search"),
-                WorkflowGraphEdge(from: "search", to: "write"), WorkflowGraphEdge(from: "write", to: "review"),
-                WorkflowGraphEdge(from: "review", to: "write", conditional: true, label: "revise"),
-                WorkflowGraphEdge(from: "review", to: WorkflowGraph.end, conditional: true, label: "ok")])
+    /// plan → search → write → review, and back to write while `revise` holds.
+    static let researchSpec = WorkflowSpec(
+        name: "research", channels: [WorkflowChannel("revise")],
+        nodes: [WorkflowNode("plan", .agent, uses: "planner"), WorkflowNode("search", .tool, uses: "web_search"),
+                WorkflowNode("write", .agent, uses: "writer"), WorkflowNode("review", .tool, uses: "review_gate")],
+        edges: [WorkflowEdge(from: "START", to: "plan"), WorkflowEdge(from: "plan", to: "search"), WorkflowEdge(from: "search", to: "write"),
+                WorkflowEdge(from: "write", to: "review")],
+        routes: [WorkflowRoute(from: "review", cases: [WorkflowCase(when: .truthy(.path(["revise"])), to: "write")], otherwise: "END")])
+    static let research = WorkflowGraph(spec: researchSpec, file: "/w/research.yaml")
 
     static let waitingRun = WorkflowRunSummary(
         id: "r7f3a91c", workflow: "research", status: .waiting, startedAt: t0, steps: 4,

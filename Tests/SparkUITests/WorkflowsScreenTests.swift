@@ -16,7 +16,7 @@ import Testing
         #expect(lines[0].hasPrefix(" ⚡ SparkPlug  Workflows › research run r7f3a91c "))
         #expect(Array(lines[1...34]) == [
             "╭ Graph research ◐ waiting step 4 ─────────────────────────────────────────────────────────────────────────────────────╮",
-            "│[START]───────────▶[✔ plan]───────────▶[✔ search]───────────▶[✔ write]───────────▶[◐ review]╌╌╌╌ok╌╌╌╌╌▶[END]         │",
+            "│[START]───────────▶[✔ plan]───────────▶[✔ search]───────────▶[✔ write]───────────▶[◐ review]╌╌╌else╌╌╌╌▶[END]         │",
             "│                                                                 ▲                     ╎                              │",
             "│                                                                 └╌╌╌╌╌╌╌revise╌╌╌╌╌╌╌╌┘                              │",
             "│                                                                                                                      │",
@@ -213,7 +213,7 @@ import Testing
             "│plan                            agent    planner                        ✔ done         2  800ms   1.2s       0    1520│",
             "│search                          tool     web_search                     ✔ done         2  300ms  450ms       1       0│",
             "│write                           agent    writer                         ✔ done         3    12s  1m05s       0    8800│",
-            "│review                          function review_gate                    ◐ waiting      1   10ms   10ms       0       0│",
+            "│review                          tool     review_gate                    ◐ waiting      1   10ms   10ms       0       0│",
         ])
         #expect(WorkflowNodeStats.percentile([3, 1, 2, 4], 0.5) == 2)
         #expect(WorkflowNodeStats.percentile([3, 1, 2, 4], 0.95) == 4)

@@ -23,6 +23,10 @@ final class ControlPlane: AppHost {
     let workspace: URL
     /// The Memory screen's requests, over the same memory service as the crews.
     let memoryDesk: MemoryDesk
+    /// The Workflows screen's runs, graphs and questions, read from the store.
+    let workflowFeed: WorkflowScreenFeed
+    /// The Workflows screen's requests: answers, replays, forks, saving the builder's workflow.
+    let workflowDesk: WorkflowDesk
     private let stream: AsyncStream<Action>
     private let sink: AsyncStream<Action>.Continuation
     private let questions = QuestionBoard()
@@ -67,6 +71,16 @@ final class ControlPlane: AppHost {
             busProblem.withLock { $0 = "bus: \(error)" }
         }
         busRefresh = .milliseconds(Int(max(0.25, config.monitorInterval) * 1000))
+        let workflows = config.workflowsDirectory(cwd: workspace.path)
+        workflowFeed = WorkflowScreenFeed(store: store, directory: workflows)
+        let sink = self.sink
+        workflowDesk = WorkflowDesk(store: store, config: config, feed: workflowFeed,
+                                    saveDirectory: workflows ?? workspace.appendingPathComponent("workflows"), send: { sink.yield($0) })
+    }
+
+    /// The Workflows screen's requests.
+    func perform(_ request: WorkflowRequest) async -> [Action] {
+        await workflowDesk.perform(request)
     }
 
     /// The open bus, if it could be opened.
@@ -138,12 +152,18 @@ final class ControlPlane: AppHost {
                 }
             },
             Task { await self.watchBus() },
+            Task {
+                await self.workflowFeed.run(every: self.busRefresh) { updates in
+                    for u in updates { sink.yield(.workflows(u)) }
+                }
+            },
         ]
         loops.withLock { $0 = tasks }
     }
 
     func stop() async {
         for t in loops.withLock({ $0 }) { t.cancel() }
+        await workflowDesk.stop()
         for (responder, task) in responders.withLock({ $0.values.map { ($0.responder, $0.task) } }) {
             await responder.stop()
             task.cancel()

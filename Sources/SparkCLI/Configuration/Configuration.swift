@@ -46,6 +46,18 @@ public struct Configuration: Sendable, Equatable {
     public var busKeyFile: String?
     /// Skip checking a TLS bus's certificate (`bus.tls.insecure_skip_verify`; self-signed test servers only).
     public var busInsecureSkipVerify = false
+    /// The folder of workflow files the Workflows screen offers to the builder
+    /// (`workflows.dir`); nil for `./workflows` when that folder exists.
+    public var workflowsDir: String?
+
+    /// The workflows folder in use: `workflows.dir`, else `workflows` in `cwd` when it is a
+    /// folder, else nil.
+    public func workflowsDirectory(cwd: String = FileManager.default.currentDirectoryPath) -> URL? {
+        if let workflowsDir { return URL(fileURLWithPath: workflowsDir, relativeTo: URL(fileURLWithPath: cwd)).standardizedFileURL }
+        let url = URL(fileURLWithPath: cwd).appendingPathComponent("workflows")
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue ? url : nil
+    }
 
     /// An OpenAI-compatible server, as configured.
     public struct Provider: Sendable, Equatable {
@@ -125,6 +137,8 @@ public struct ConfigKey: Sendable {
         ConfigKey(path: "bus.tls.cert_file", kind: .string, help: "PEM client certificate for a TLS bus that asks for one"),
         ConfigKey(path: "bus.tls.key_file", kind: .string, help: "PEM key of bus.tls.cert_file"),
         ConfigKey(path: "bus.tls.insecure_skip_verify", kind: .bool, help: "do not check the TLS bus's certificate (self-signed test servers only; default false)"),
+        ConfigKey(path: "workflows.dir", kind: .string,
+                  help: "folder of workflow YAML files the Workflows screen lists and its builder saves to (default ./workflows when it exists)"),
         ConfigKey(path: "data_dir", kind: .string,
                   help: "where SparkPlug keeps its data (env SPARKPLUG_HOME; default $XDG_DATA_HOME/sparkplug)"),
     ]

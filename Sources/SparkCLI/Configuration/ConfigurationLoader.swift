@@ -240,6 +240,9 @@ public enum ConfigurationLoader {
             }
         case "bus.tls.insecure_skip_verify":
             config.busInsecureSkipVerify = try bool(raw)
+        case "workflows.dir":
+            guard !raw.isEmpty else { throw ValueProblem(text: "must not be empty") }
+            config.workflowsDir = (raw as NSString).expandingTildeInPath
         case "data_dir":
             guard !raw.isEmpty else { throw ValueProblem(text: "must not be empty") }
             config.dataDir = (raw as NSString).expandingTildeInPath

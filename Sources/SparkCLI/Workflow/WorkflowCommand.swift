@@ -337,7 +337,12 @@ struct WorkflowHost: Sendable {
     let log: EventLog
 
     init(global: GlobalOptions, store: SQLiteStore, spec: WorkflowSpec, source: WorkflowRunSource, quiet: Bool) throws {
-        let config = try CLIError.wrap { try global.load() }
+        try self.init(config: try CLIError.wrap { try global.load() }, store: store, spec: spec, source: source, quiet: quiet)
+    }
+
+    /// The run's workflow compiled with `config`'s models and tools; `quiet` keeps progress off
+    /// stderr (the dashboard's screen), the event log gets it all the same.
+    init(config: Configuration, store: SQLiteStore, spec: WorkflowSpec, source: WorkflowRunSource, quiet: Bool) throws {
         let models = ModelCache(catalog: config.modelCatalog())
         let usage = UsageMeter()
         let workspace: Workspace
@@ -385,6 +390,11 @@ struct WorkflowHost: Sendable {
 
     /// The workflow run `id` (or a unique prefix) names, compiled again from its file.
     static func reopen(_ id: String, global: GlobalOptions, store: SQLiteStore, quiet: Bool) async throws -> WorkflowHost {
+        try await reopen(id, config: try CLIError.wrap { try global.load() }, store: store, quiet: quiet)
+    }
+
+    /// The workflow run `id` (or a unique prefix) names, compiled again from its file with `config`.
+    static func reopen(_ id: String, config: Configuration, store: SQLiteStore, quiet: Bool) async throws -> WorkflowHost {
         let run = try await findRun(id, store: store)
         guard let source = try await store.workflowSource(runID: run.id) else {
             throw CLIError(description: "run \(run.id) has no workflow file recorded")
@@ -393,7 +403,7 @@ struct WorkflowHost: Sendable {
         if spec.yaml() != source.specYAML && !quiet {
             Progress.line("warning: \(source.file) changed since run \(run.id) started; running the file as it is now")
         }
-        return try WorkflowHost(global: global, store: store, spec: spec, source: source, quiet: quiet)
+        return try WorkflowHost(config: config, store: store, spec: spec, source: source, quiet: quiet)
     }
 
     /// The workflow run `id` (or a unique prefix) names.
@@ -417,16 +427,44 @@ struct WorkflowHost: Sendable {
         }
     }
 
-    /// Runs `body` (an invoke or a resume) with Ctrl-C cancelling it, then records and prints
-    /// how it ended: completed (the output on stdout), waiting (the questions), cancelled
-    /// (exit 130) or failed (exit 1).
-    func drive(output key: String?, _ body: @escaping @Sendable (CompiledGraph) async throws -> GraphRun) async throws {
-        let graph = self.graph
-        let work = Task { try await body(graph) }
-        let interrupt = SignalWatcher(SIGINT) { work.cancel() }
-        let outcome: Result<GraphRun, any Error>
-        do { outcome = .success(try await work.value) } catch { outcome = .failure(error) }
-        interrupt.cancel()
+    /// How a run ended, once its run record says so.
+    enum Outcome: Sendable {
+        /// It reached END; `text` is the output (the whole state, or the chosen channel).
+        case completed(GraphRun, text: String)
+        /// It waits for answers to these questions.
+        case interrupted([WorkflowInterrupt])
+        /// It waits for these signals.
+        case waitingForSignal([SignalWait])
+        case cancelled
+        case terminated
+        /// A node failed for good (or the engine refused): the run record is failed.
+        case failed(any Error)
+
+        /// One line for a person: how run `id` ended and what goes on from there.
+        func summary(runID id: String) -> String {
+            switch self {
+            case .completed(let run, _): return "run \(id) completed in \(run.steps) step\(run.steps == 1 ? "" : "s")"
+            case .interrupted(let questions):
+                let q = questions.first.map { "\($0.node) asks: \(RunsFormat.oneLine(WorkflowFormat.text($0.value), max: 120))" } ?? ""
+                return "run \(id) waits for an answer: \(q)"
+            case .waitingForSignal(let waits): return "run \(id) waits for signal \(waits.map(\.signal).joined(separator: ", "))"
+            case .cancelled: return "run \(id) cancelled"
+            case .terminated: return "run \(id) terminated"
+            case .failed(let error): return "run \(id) failed: \(error)"
+            }
+        }
+    }
+
+    /// Runs `body` (an invoke or a resume) to its next stop, then records how it ended in the
+    /// run record (as every `workflow` command and the dashboard do) and returns it.
+    func execute(output key: String?, _ body: @escaping @Sendable (CompiledGraph) async throws -> GraphRun) async throws -> Outcome {
+        let result: Result<GraphRun, any Error>
+        do { result = .success(try await body(graph)) } catch { result = .failure(error) }
+        return try await record(result, output: key)
+    }
+
+    /// Records `outcome` of the run in its run record.
+    private func record(_ outcome: Result<GraphRun, any Error>, output key: String?) async throws -> Outcome {
         await log.close()
         await models.shutdown()
         let id = source.runID
@@ -435,32 +473,62 @@ struct WorkflowHost: Sendable {
         case .success(let run):
             switch run.status {
             case .completed:
-                let text = try WorkflowFormat.output(run.state, key: key)
+                let text: String
+                do {
+                    text = try WorkflowFormat.output(run.state, key: key)
+                } catch {
+                    try await store.finishRun(id: id, status: .failed, output: nil, error: "\(error)", usage: used)
+                    return .failed(error)
+                }
                 try await store.finishRun(id: id, status: .succeeded, output: text, error: nil, usage: used)
-                print(text)
-                Progress.line("run \(id): completed in \(run.steps) step\(run.steps == 1 ? "" : "s")")
+                return .completed(run, text: text)
             case .interrupted(let questions):
                 try await store.finishRun(id: id, status: .waiting, output: nil, error: nil, usage: used)
-                print(WorkflowFormat.waiting(runID: id, interrupts: questions, signals: []), terminator: "")
+                return .interrupted(questions)
             case .waitingForSignal(let waits):
                 try await store.finishRun(id: id, status: .waiting, output: nil, error: nil, usage: used)
-                print(WorkflowFormat.waiting(runID: id, interrupts: [], signals: waits), terminator: "")
+                return .waitingForSignal(waits)
             case .cancelled:
                 try await store.finishRun(id: id, status: .cancelled, output: nil, error: nil, usage: used)
-                Progress.line("run \(id): cancelled (sparkplug workflow resume \(id) --restart goes on)")
-                throw ExitCode(130)
+                return .cancelled
             case .terminated:
                 try await store.finishRun(id: id, status: .cancelled, output: nil, error: "terminated", usage: used)
-                Progress.line("run \(id): terminated")
-                throw ExitCode(1)
+                return .terminated
             }
         case .failure(let error):
             let cancelled = error is CancellationError
             try await store.finishRun(id: id, status: cancelled ? .cancelled : .failed, output: nil, error: "\(error)", usage: used)
-            if cancelled {
-                Progress.line("run \(id): cancelled")
-                throw ExitCode(130)
-            }
+            return cancelled ? .cancelled : .failed(error)
+        }
+    }
+
+    /// Runs `body` (an invoke or a resume) with Ctrl-C cancelling it, then records and prints
+    /// how it ended: completed (the output on stdout), waiting (the questions), cancelled
+    /// (exit 130) or failed (exit 1).
+    func drive(output key: String?, _ body: @escaping @Sendable (CompiledGraph) async throws -> GraphRun) async throws {
+        let graph = self.graph
+        let work = Task { try await body(graph) }
+        let interrupt = SignalWatcher(SIGINT) { work.cancel() }
+        let result: Result<GraphRun, any Error>
+        do { result = .success(try await work.value) } catch { result = .failure(error) }
+        interrupt.cancel()
+        let id = source.runID
+        switch try await record(result, output: key) {
+        case .completed(let run, let text):
+            print(text)
+            Progress.line("run \(id): completed in \(run.steps) step\(run.steps == 1 ? "" : "s")")
+        case .interrupted(let questions):
+            print(WorkflowFormat.waiting(runID: id, interrupts: questions, signals: []), terminator: "")
+        case .waitingForSignal(let waits):
+            print(WorkflowFormat.waiting(runID: id, interrupts: [], signals: waits), terminator: "")
+        case .cancelled:
+            Progress.line("run \(id): cancelled (sparkplug workflow resume \(id) --restart goes on)")
+            throw ExitCode(130)
+        case .terminated:
+            Progress.line("run \(id): terminated")
+            throw ExitCode(1)
+        case .failed(let error):
+            if let e = error as? CLIError { throw e }
             throw CLIError(description: "run \(id) failed: \(error) (`sparkplug workflow resume \(id)` tries the failed step again)")
         }
     }

@@ -60,8 +60,8 @@ public enum KeyMap {
         ("Builder", [
             KeyBinding(keys: "a  x", action: "add a node, remove the selected node or edge"),
             KeyBinding(keys: "c  Enter", action: "connect the selected node, pick the target (or click it)"),
-            KeyBinding(keys: "1 … 5  r", action: "kind: agent crew tool function subgraph; what it runs"),
-            KeyBinding(keys: "Tab  ~  l", action: "nodes or edges; make an edge conditional, label it"),
+            KeyBinding(keys: "1 2 3  r", action: "kind: agent crew tool; what it runs"),
+            KeyBinding(keys: "Tab  ~  l", action: "nodes or edges; make an edge conditional, set its condition"),
             KeyBinding(keys: "v  s  Esc", action: "validate, save as YAML, close (the draft is kept)"),
         ]),
         ("Processes", [
@@ -121,7 +121,7 @@ public enum KeyMap {
 
     /// The footer's hints while the workflow builder is open.
     public static var builderFooter: [(keys: String, label: String)] {
-        [("a", "add"), ("c", "connect"), ("x", "remove"), ("1-5", "kind"), ("r", "runs"), ("~", "condition"), ("s", "save"),
+        [("a", "add"), ("c", "connect"), ("x", "remove"), ("1-3", "kind"), ("r", "runs"), ("~", "condition"), ("s", "save"),
          ("Esc", "close"), ("?", "help"), ("q", "quit")]
     }
 

@@ -1,7 +1,8 @@
 import Foundation
+import SparkCore
 import TerminalUI
 
-/// A problem with a workflow drawn in the builder; `node` names the node it is about.
+/// A problem with a workflow edited in the builder; `node` names the node it is about.
 public struct WorkflowIssue: Sendable, Hashable, CustomStringConvertible {
     public var node: String?
     public var message: String
@@ -11,108 +12,33 @@ public struct WorkflowIssue: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The builder's line for a problem ``WorkflowSpec/validate()`` found in `spec`: its key
+    /// path and message, with the key to press when there is one; `node` is the node the path
+    /// names (or the source of the edge, route or fan-out it names).
+    public init(_ problem: WorkflowProblem, in spec: WorkflowSpec) {
+        let parts = problem.path.split(separator: ".").map(String.init)
+        func index(_ prefix: String) -> Int? {
+            guard let first = parts.first, first.hasPrefix(prefix + "["), first.hasSuffix("]") else { return nil }
+            return Int(first.dropFirst(prefix.count + 1).dropLast())
+        }
+        var node: String?
+        if parts.first == "nodes", parts.count > 1 { node = parts[1] }
+        else if let i = index("edges"), i < spec.edges.count {
+            let e = spec.edges[i]
+            let end = parts.last == "to" ? e.to : e.from
+            // "nothing can lead to START" is about the edge's source; a bad source is about its target.
+            node = WorkflowSpec.startAliases.contains(end) || WorkflowSpec.endAliases.contains(end) ? (parts.last == "to" ? e.from : e.to) : end
+        }
+        else if let i = index("routes"), i < spec.routes.count { node = spec.routes[i].from }
+        else if let i = index("fan_out"), i < spec.fanOuts.count { node = spec.fanOuts[i].from }
+        if let n = node, WorkflowSpec.startAliases.contains(n) || WorkflowSpec.endAliases.contains(n) { node = nil }
+        var message = problem.description
+        if problem.message.hasPrefix("names no ") { message += " (r sets it)" }
+        if problem.message.hasPrefix("nothing leaves START") { message += " (c on START connects it to the first node)" }
+        self.init(node: node, message)
+    }
+
     public var description: String { message }
-}
-
-extension WorkflowGraph {
-    /// Whether `name` can name a node: letters, digits, `_` and `-`, not START or END.
-    public static func isValidNodeName(_ name: String) -> Bool {
-        !name.isEmpty && name != start && name != end && name.uppercased() != "START" && name.uppercased() != "END"
-            && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" }
-    }
-
-    /// Everything wrong with the graph, in a fixed order: names, references, edges, then
-    /// reachability. Empty when it can be saved and run.
-    public func validate() -> [WorkflowIssue] {
-        var issues: [WorkflowIssue] = []
-        if nodes.isEmpty { issues.append(WorkflowIssue(node: nil, "the workflow has no nodes (a adds one)")) }
-        var seen: Set<String> = []
-        var reported: Set<String> = []
-        for n in nodes {
-            if !Self.isValidNodeName(n.name) {
-                issues.append(WorkflowIssue(node: n.name, "“\(n.name)” is not a node name (letters, digits, _ and -; not START or END)"))
-            }
-            if !seen.insert(n.name).inserted, reported.insert(n.name).inserted {
-                issues.append(WorkflowIssue(node: n.name, "two nodes are named “\(n.name)”"))
-            }
-        }
-        for n in nodes where n.reference.trimmingWhitespace().isEmpty {
-            issues.append(WorkflowIssue(node: n.name, "“\(n.name)” is \(n.kind == .agent ? "an" : "a") \(n.kind.rawValue) node but names no \(n.kind.referenceName) (r sets it)"))
-        }
-        let names = Set(nodes.map(\.name))
-        func known(_ name: String) -> Bool { names.contains(name) || name == Self.start || name == Self.end }
-        var edgeSeen: Set<String> = []
-        for e in edges {
-            let text = "\(Self.displayName(e.from)) → \(Self.displayName(e.to))"
-            if !known(e.from) { issues.append(WorkflowIssue(node: e.from, "edge \(text): no node named “\(e.from)”")) }
-            if !known(e.to) { issues.append(WorkflowIssue(node: e.to, "edge \(text): no node named “\(e.to)”")) }
-            if e.to == Self.start { issues.append(WorkflowIssue(node: e.from, "edge \(text): nothing may lead into START")) }
-            if e.from == Self.end { issues.append(WorkflowIssue(node: e.to, "edge \(text): nothing may leave END")) }
-            if !edgeSeen.insert(e.from + "\u{0}" + e.to).inserted {
-                issues.append(WorkflowIssue(node: e.from, "edge \(text) is drawn twice"))
-            }
-        }
-        guard !nodes.isEmpty else { return issues }
-        if !edges.contains(where: { $0.from == Self.start && names.contains($0.to) }) {
-            issues.append(WorkflowIssue(node: nil, "nothing leaves START (c on START connects it to the first node)"))
-        }
-        let fromStart = reachable(from: Self.start, forward: true)
-        let toEnd = reachable(from: Self.end, forward: false)
-        var checked: Set<String> = []
-        for n in nodes where checked.insert(n.name).inserted {
-            if !fromStart.contains(n.name) { issues.append(WorkflowIssue(node: n.name, "“\(n.name)” cannot be reached from START")) }
-            if !toEnd.contains(n.name) { issues.append(WorkflowIssue(node: n.name, "“\(n.name)” has no path to END")) }
-        }
-        return issues
-    }
-
-    /// The names reachable from `name` along the edges (against them when not `forward`).
-    func reachable(from name: String, forward: Bool) -> Set<String> {
-        var out: [String: [String]] = [:]
-        for e in edges {
-            if forward { out[e.from, default: []].append(e.to) } else { out[e.to, default: []].append(e.from) }
-        }
-        var seen: Set<String> = [name]
-        var stack = [name]
-        while let n = stack.popLast() {
-            for m in out[n] ?? [] where seen.insert(m).inserted { stack.append(m) }
-        }
-        return seen
-    }
-
-    /// Adds a node; throws naming what is wrong with the name.
-    public mutating func addNode(_ node: WorkflowGraphNode) throws(WorkflowEditError) {
-        let name = node.name
-        guard !name.isEmpty else { throw WorkflowEditError("a node needs a name") }
-        guard Self.isValidNodeName(name) else {
-            throw WorkflowEditError("“\(name)” cannot name a node: use letters, digits, _ and -, not START or END")
-        }
-        guard self.node(named: name) == nil else { throw WorkflowEditError("a node named “\(name)” already exists") }
-        nodes.append(node)
-    }
-
-    /// Adds an edge between existing names; throws naming what is wrong.
-    public mutating func connect(_ from: String, _ to: String, conditional: Bool = false, label: String? = nil) throws(WorkflowEditError) {
-        let text = "\(Self.displayName(from)) → \(Self.displayName(to))"
-        for name in [from, to] where name != Self.start && name != Self.end && node(named: name) == nil {
-            throw WorkflowEditError("cannot connect \(text): no node named “\(name)”")
-        }
-        guard to != Self.start else { throw WorkflowEditError("cannot connect \(text): nothing may lead into START") }
-        guard from != Self.end else { throw WorkflowEditError("cannot connect \(text): nothing may leave END") }
-        guard !(from == Self.start && to == Self.end) else { throw WorkflowEditError("cannot connect START straight to END") }
-        guard !edges.contains(where: { $0.from == from && $0.to == to }) else {
-            throw WorkflowEditError("\(text) is already connected")
-        }
-        edges.append(WorkflowGraphEdge(from: from, to: to, conditional: conditional, label: label))
-    }
-
-    /// Removes a node and every edge to or from it; throws for START, END or an unknown name.
-    public mutating func removeNode(_ name: String) throws(WorkflowEditError) {
-        guard name != Self.start, name != Self.end else { throw WorkflowEditError("\(Self.displayName(name)) cannot be removed") }
-        guard node(named: name) != nil else { throw WorkflowEditError("no node named “\(name)”") }
-        nodes.removeAll { $0.name == name }
-        edges.removeAll { $0.from == name || $0.to == name }
-    }
 }
 
 /// Why an edit of a workflow draft was refused.
@@ -122,15 +48,17 @@ public struct WorkflowEditError: Error, Sendable, Hashable, CustomStringConverti
     public var description: String { message }
 }
 
-/// The workflow builder: a draft graph, which list has the keys, the selections, and the
-/// source of an edge being connected.
+/// The workflow builder: the workflow document being edited, the file it came from, which
+/// list has the keys, the selections, and the source of an edge being connected.
 public struct WorkflowBuilderState: Sendable {
     /// Which list of the builder keys go to.
     public enum Focus: String, Sendable, Hashable {
         case nodes, edges
     }
 
-    public var draft: WorkflowGraph
+    public var draft: WorkflowSpec
+    /// The YAML file the draft was opened from; nil for a new workflow.
+    public var file: String?
     public var focus: Focus = .nodes
     /// Rows: START, the nodes in order, END.
     public var nodeTable = TableState(selected: 0)
@@ -138,14 +66,24 @@ public struct WorkflowBuilderState: Sendable {
     /// The source picked for a new edge; the next picked node is its target.
     public var connectingFrom: String?
 
-    public init(draft: WorkflowGraph) {
+    public init(draft: WorkflowSpec, file: String? = nil) {
         self.draft = draft
+        self.file = file
         nodeTable.select(draft.nodes.isEmpty ? 0 : 1, rowCount: rows.count)
-        edgeTable.select(0, rowCount: draft.edges.count)
+        edgeTable.select(0, rowCount: edges.count)
+    }
+
+    /// Whether `name` can name a node: letters, digits, `_` and `-`, not START or END.
+    public static func isValidNodeName(_ name: String) -> Bool {
+        !name.isEmpty && name != WorkflowGraph.start && name != WorkflowGraph.end && name.uppercased() != "START" && name.uppercased() != "END"
+            && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" }
     }
 
     /// The node list's names: START, the nodes, END.
     public var rows: [String] { [WorkflowGraph.start] + draft.nodes.map(\.name) + [WorkflowGraph.end] }
+
+    /// The draft's edges, route cases, route defaults and fan-outs, as the graph draws them.
+    public var edges: [WorkflowGraphEdge] { WorkflowGraph.edges(of: draft) }
 
     /// The name on the selected row of the node list.
     public var selectedName: String? {
@@ -155,12 +93,21 @@ public struct WorkflowBuilderState: Sendable {
     }
 
     public var selectedEdgeIndex: Int? {
-        guard let i = edgeTable.selected, i < draft.edges.count else { return nil }
+        guard let i = edgeTable.selected, i < edges.count else { return nil }
         return i
     }
 
-    /// The draft's problems, as ``WorkflowGraph/validate()`` finds them.
-    public var issues: [WorkflowIssue] { draft.validate() }
+    /// The node called `name` in the draft, as the graph shows it.
+    public func node(named name: String) -> WorkflowGraphNode? {
+        draft[node: name].map { WorkflowGraphNode(name: $0.name, kind: $0.kind, reference: $0.uses) }
+    }
+
+    /// The draft's problems, as ``WorkflowSpec/validate()`` finds them (less the missing name,
+    /// which saving asks for).
+    public var issues: [WorkflowIssue] {
+        let spec = draft
+        return spec.validate().filter { $0.path != "name" }.map { WorkflowIssue($0, in: spec) }
+    }
 
     /// Selects the row of `name` in the node list.
     public mutating func select(node name: String) {
@@ -177,8 +124,8 @@ public struct WorkflowBuilderState: Sendable {
         }
         connectingFrom = nil
         do {
-            try draft.connect(from, name)
-            edgeTable.select(draft.edges.count - 1, rowCount: draft.edges.count)
+            try connect(from, name)
+            edgeTable.select(edges.count - 1, rowCount: edges.count)
             select(node: name)
             return "connected \(WorkflowGraph.displayName(from)) → \(WorkflowGraph.displayName(name))"
         } catch {
@@ -186,28 +133,75 @@ public struct WorkflowBuilderState: Sendable {
         }
     }
 
-    /// Adds a node named `name` after the selected one's kind and selects it.
+    /// Adds the edge `from` → `to` (graph names); throws naming what is wrong.
+    public mutating func connect(_ from: String, _ to: String) throws(WorkflowEditError) {
+        let text = "\(WorkflowGraph.displayName(from)) → \(WorkflowGraph.displayName(to))"
+        for name in [from, to] where name != WorkflowGraph.start && name != WorkflowGraph.end && draft[node: name] == nil {
+            throw WorkflowEditError("cannot connect \(text): no node named “\(name)”")
+        }
+        guard to != WorkflowGraph.start else { throw WorkflowEditError("cannot connect \(text): nothing may lead into START") }
+        guard from != WorkflowGraph.end else { throw WorkflowEditError("cannot connect \(text): nothing may leave END") }
+        guard !(from == WorkflowGraph.start && to == WorkflowGraph.end) else { throw WorkflowEditError("cannot connect START straight to END") }
+        guard !edges.contains(where: { $0.from == from && $0.to == to }) else {
+            throw WorkflowEditError("\(text) is already connected")
+        }
+        draft.connect(WorkflowGraph.specName(from), WorkflowGraph.specName(to))
+    }
+
+    /// Adds a node named `name` of the selected one's kind and selects it; throws naming what
+    /// is wrong with the name.
     public mutating func addNode(named name: String) throws(WorkflowEditError) {
-        let kind = selectedName.flatMap { draft.node(named: $0)?.kind } ?? .agent
-        try draft.addNode(WorkflowGraphNode(name: name, kind: kind))
+        guard !name.isEmpty else { throw WorkflowEditError("a node needs a name") }
+        guard Self.isValidNodeName(name) else {
+            throw WorkflowEditError("“\(name)” cannot name a node: use letters, digits, _ and -, not START or END")
+        }
+        guard draft[node: name] == nil else { throw WorkflowEditError("a node named “\(name)” already exists") }
+        let kind = selectedName.flatMap { draft[node: $0]?.kind } ?? .agent
+        draft.addNode(WorkflowNode(name, kind, uses: ""))
         select(node: name)
     }
 
-    /// Removes the selected node or edge, whichever list has focus.
+    /// Removes the selected node (with every edge, route case and fan-out touching it) or the
+    /// selected edge, whichever list has focus.
     public mutating func removeSelected() throws(WorkflowEditError) -> String {
         switch focus {
         case .nodes:
             guard let name = selectedName else { throw WorkflowEditError("no node selected") }
-            try draft.removeNode(name)
+            guard name != WorkflowGraph.start, name != WorkflowGraph.end else {
+                throw WorkflowEditError("\(WorkflowGraph.displayName(name)) cannot be removed")
+            }
+            draft.removeNode(name)
             nodeTable.select(min(nodeTable.selected ?? 0, rows.count - 2), rowCount: rows.count)
-            edgeTable.select(min(edgeTable.selected ?? 0, draft.edges.count - 1), rowCount: draft.edges.count)
+            edgeTable.select(min(edgeTable.selected ?? 0, edges.count - 1), rowCount: edges.count)
             if connectingFrom == name { connectingFrom = nil }
             return "removed \(name) and its edges"
         case .edges:
             guard let i = selectedEdgeIndex else { throw WorkflowEditError("no edge selected") }
-            let e = draft.edges.remove(at: i)
-            edgeTable.select(min(i, draft.edges.count - 1), rowCount: draft.edges.count)
-            return "removed \(WorkflowGraph.displayName(e.from)) → \(WorkflowGraph.displayName(e.to))"
+            let e = edges[i]
+            let text = "\(WorkflowGraph.displayName(e.from)) → \(WorkflowGraph.displayName(e.to))"
+            switch e.source {
+            case .edge(let j): draft.edges.remove(at: j)
+            case .routeCase(let r, let c): removeCase(route: r, index: c)
+            case .routeDefault(let r):
+                guard draft.routes[r].otherwise != WorkflowSpec.end else {
+                    throw WorkflowEditError("\(text) is where the route goes when no case holds; remove its cases instead")
+                }
+                draft.routes[r].otherwise = WorkflowSpec.end
+                edgeTable.select(min(i, edges.count - 1), rowCount: edges.count)
+                return "removed \(text): the route now goes to END when no case holds"
+            case .fanOut(let j): draft.fanOuts.remove(at: j)
+            }
+            edgeTable.select(min(i, edges.count - 1), rowCount: edges.count)
+            return "removed \(text)"
+        }
+    }
+
+    /// Removes a route case; a route left with no case becomes a plain edge to its default.
+    private mutating func removeCase(route r: Int, index c: Int) {
+        draft.routes[r].cases.remove(at: c)
+        if draft.routes[r].cases.isEmpty {
+            let route = draft.routes.remove(at: r)
+            draft.connect(route.from, route.otherwise)
         }
     }
 
@@ -222,15 +216,74 @@ public struct WorkflowBuilderState: Sendable {
     /// Sets what the node named `name` runs.
     public mutating func setReference(_ reference: String, of name: String) throws(WorkflowEditError) {
         guard let i = draft.nodes.firstIndex(where: { $0.name == name }) else { throw WorkflowEditError("no node named “\(name)”") }
-        draft.nodes[i].reference = reference.trimmingWhitespace()
+        draft.nodes[i].uses = reference.trimmingWhitespace()
     }
 
-    /// Makes the selected edge conditional or plain.
-    public mutating func toggleConditional() throws(WorkflowEditError) -> String {
+    /// Makes edge `index` (of ``edges``) conditional on `text` (a route case of its source
+    /// node; the route goes to END when no case holds), or changes the condition of a case.
+    /// Channels the condition reads that the state does not declare are declared. Empty text
+    /// makes a case a plain edge again.
+    public mutating func setCondition(_ text: String, edge index: Int) throws(WorkflowEditError) -> String {
+        guard index < edges.count else { throw WorkflowEditError("no edge selected (Tab to the edges)") }
+        let e = edges[index]
+        let name = "\(WorkflowGraph.displayName(e.from)) → \(WorkflowGraph.displayName(e.to))"
+        let text = text.trimmingWhitespace()
+        if text.isEmpty {
+            guard case .routeCase = e.source else { return "\(name) is always taken" }
+            return try makePlain(edge: index)
+        }
+        let condition: WorkflowCondition
+        do {
+            condition = try WorkflowCondition.parse(text)
+        } catch {
+            throw WorkflowEditError("condition “\(text)”: \(error)")
+        }
+        switch e.source {
+        case .edge(let j):
+            draft.edges.remove(at: j)
+            let from = WorkflowGraph.specName(e.from), to = WorkflowGraph.specName(e.to)
+            let item = WorkflowCase(when: condition, to: to)
+            if let r = draft.routes.firstIndex(where: { $0.from == from }) {
+                draft.routes[r].cases.append(item)
+            } else {
+                draft.routes.append(WorkflowRoute(from: from, cases: [item], otherwise: WorkflowSpec.end))
+            }
+        case .routeCase(let r, let c):
+            draft.routes[r].cases[c].when = condition
+        case .routeDefault:
+            throw WorkflowEditError("\(name) is taken when no case holds; it has no condition of its own")
+        case .fanOut(let j):
+            throw WorkflowEditError("\(name) runs once for each item of \(draft.fanOuts[j].over); it takes no condition")
+        }
+        var declared: [String] = []
+        for ch in condition.channels where draft.channel(ch) == nil {
+            draft.channels.append(WorkflowChannel(ch))
+            declared.append(ch)
+        }
+        if let i = edges.firstIndex(where: { $0.from == e.from && $0.to == e.to && $0.label == condition.description }) {
+            edgeTable.select(i, rowCount: edges.count)
+        }
+        return "\(name) is taken when \(condition)" + (declared.isEmpty ? "" : " (declared state \(declared.joined(separator: ", ")))")
+    }
+
+    /// Makes the selected edge conditional (asks for its condition) or a case plain again;
+    /// returns nil when a condition must be typed first.
+    public mutating func toggleConditional() throws(WorkflowEditError) -> String? {
         guard let i = selectedEdgeIndex else { throw WorkflowEditError("no edge selected (Tab to the edges)") }
-        draft.edges[i].conditional.toggle()
-        if !draft.edges[i].conditional { draft.edges[i].label = nil }
-        let e = draft.edges[i]
-        return "\(WorkflowGraph.displayName(e.from)) → \(WorkflowGraph.displayName(e.to)) is \(e.conditional ? "conditional" : "always taken")"
+        switch edges[i].source {
+        case .edge: return nil
+        case .routeCase: return try makePlain(edge: i)
+        case .routeDefault, .fanOut: return try setCondition("", edge: i)
+        }
+    }
+
+    /// Turns the route case at `index` into a plain edge.
+    private mutating func makePlain(edge index: Int) throws(WorkflowEditError) -> String {
+        let e = edges[index]
+        guard case .routeCase(let r, let c) = e.source else { throw WorkflowEditError("that edge is not a route case") }
+        removeCase(route: r, index: c)
+        draft.connect(WorkflowGraph.specName(e.from), WorkflowGraph.specName(e.to))
+        edgeTable.select(min(index, edges.count - 1), rowCount: edges.count)
+        return "\(WorkflowGraph.displayName(e.from)) → \(WorkflowGraph.displayName(e.to)) is always taken"
     }
 }

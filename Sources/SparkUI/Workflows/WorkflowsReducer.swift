@@ -130,7 +130,7 @@ extension AppState {
             }
             workflows.builder = b
             workflows.prompt = nil
-            status = "added \(text) (1–5 set its kind, r what it runs, c connects it)"
+            status = "added \(text) (1–3 set its kind, r what it runs, c connects it)"
         case .reference(let node):
             guard var b = workflows.builder else { workflows.prompt = nil; return [] }
             do {
@@ -141,12 +141,16 @@ extension AppState {
             }
             workflows.builder = b
             workflows.prompt = nil
-            let kind = b.draft.node(named: node)?.kind ?? .agent
+            let kind = b.node(named: node)?.kind ?? .agent
             status = text.isEmpty ? "\(node) runs nothing yet" : "\(node) runs \(kind.referenceName) \(text)"
         case .edgeLabel(let index):
-            guard var b = workflows.builder, index < b.draft.edges.count else { workflows.prompt = nil; return [] }
-            b.draft.edges[index].label = text.isEmpty ? nil : text
-            if !text.isEmpty { b.draft.edges[index].conditional = true }
+            guard var b = workflows.builder, index < b.edges.count else { workflows.prompt = nil; return [] }
+            do {
+                status = try b.setCondition(text, edge: index)
+            } catch {
+                status = error.message
+                return []
+            }
             workflows.builder = b
             workflows.prompt = nil
         case .save:
@@ -158,14 +162,14 @@ extension AppState {
             workflows.prompt = nil
             b.draft.name = text
             workflows.builder = b
-            workflows.lastDraft = b.draft
+            workflows.lastDraft = b
             let issues = b.issues
             guard issues.isEmpty else {
                 status = "cannot save \(text): \(Self.problems(issues.count)) — \(issues[0].message)"
                 return []
             }
             status = "saving workflow \(text)…"
-            return [.workflow(.save(b.draft))]
+            return [.workflow(.save(b.draft, file: b.file))]
         }
         return []
     }
@@ -239,7 +243,8 @@ extension AppState {
                                               title: "Fork from step \(c.step): key=value to change, Enter alone forks as it is")
         case "workflows.builder":
             screen = .workflows
-            workflows.builder = WorkflowBuilderState(draft: workflows.lastDraft ?? WorkflowGraph(name: ""))
+            workflows.builder = workflows.lastDraft.map { WorkflowBuilderState(draft: $0.draft, file: $0.file) }
+                ?? WorkflowBuilderState(draft: WorkflowSpec(name: ""))
             status = "builder: a adds a node, c connects, s saves (Esc leaves, the draft is kept)"
         case "workflows.edit":
             screen = .workflows
@@ -247,8 +252,8 @@ extension AppState {
                 status = "no workflow selected (pick a run of it)"
                 return []
             }
-            workflows.builder = WorkflowBuilderState(draft: g)
-            status = "editing a copy of \(g.name): s saves it"
+            workflows.builder = WorkflowBuilderState(draft: g.spec, file: g.file)
+            status = g.file.map { "editing \(g.name) (\($0)): s saves it there" } ?? "editing a copy of \(g.name): s saves it as a new file"
         case "workflows.validate":
             guard let b = workflows.builder else {
                 status = "the builder is not open (b opens it)"
@@ -290,7 +295,7 @@ extension AppState {
                 b.connectingFrom = nil
                 status = "connect cancelled"
             } else {
-                workflows.lastDraft = b.draft
+                workflows.lastDraft = b
                 workflows.builder = nil
                 status = "builder closed; b opens the draft again"
             }
@@ -316,27 +321,35 @@ extension AppState {
             status = "connect \(WorkflowGraph.displayName(name)) to…: pick the target with ↑ ↓ and Enter, or click it (Esc cancels)"
         case .char("x"), .delete:
             attempt { b throws(WorkflowEditError) in try b.removeSelected() }
-        case .char(let c) where ("1"..."5").contains(c):
+        case .char(let c) where ("1"..."3").contains(c):
             let kind = WorkflowNodeKind.allCases[(c.wholeNumberValue ?? 1) - 1]
             attempt { b throws(WorkflowEditError) in
                 try b.setKind(kind)
                 return "\(b.selectedName ?? "") is a \(kind.rawValue) node"
             }
         case .char("r"):
-            guard let name = b.selectedName, let node = b.draft.node(named: name) else {
+            guard let name = b.selectedName, let node = b.node(named: name) else {
                 status = "select a node to say what it runs (START and END run nothing)"
                 break
             }
             workflows.prompt = WorkflowPrompt(.reference(node: name), title: "\(name) runs the \(node.kind.referenceName) named",
                                               value: node.reference)
         case .char("~"):
-            attempt { b throws(WorkflowEditError) in try b.toggleConditional() }
+            do {
+                if let text = try b.toggleConditional() { status = text } else if let i = b.selectedEdgeIndex {
+                    workflows.prompt = WorkflowPrompt(.edgeLabel(index: i), title: "Take this edge when (a condition on the state)")
+                }
+            } catch {
+                status = error.message
+            }
         case .char("l"):
             guard let i = b.selectedEdgeIndex, b.focus == .edges else {
                 status = "select an edge to label (Tab to the edges)"
                 break
             }
-            workflows.prompt = WorkflowPrompt(.edgeLabel(index: i), title: "Take this edge when", value: b.draft.edges[i].label ?? "")
+            let e = b.edges[i]
+            let value = if case .routeCase = e.source { e.label ?? "" } else { "" }
+            workflows.prompt = WorkflowPrompt(.edgeLabel(index: i), title: "Take this edge when (a condition on the state)", value: value)
         case .char("v"):
             let issues = b.issues
             status = issues.isEmpty ? "the workflow is valid" : "\(Self.problems(issues.count)): \(issues[0].message)"
@@ -350,7 +363,7 @@ extension AppState {
     private func moveBuilderSelection(_ b: inout WorkflowBuilderState, _ body: (inout TableState, Int) -> Void) {
         switch b.focus {
         case .nodes: body(&b.nodeTable, b.rows.count)
-        case .edges: body(&b.edgeTable, b.draft.edges.count)
+        case .edges: body(&b.edgeTable, b.edges.count)
         }
     }
 
@@ -385,7 +398,7 @@ extension AppState {
             } else if l.edges.contains(x: m.x, y: m.y) {
                 b.focus = .edges
                 if let row = WorkflowsView.builderEdgeTable(self, b).row(atY: m.y, area: l.edges, state: b.edgeTable) {
-                    b.edgeTable.select(row, rowCount: b.draft.edges.count)
+                    b.edgeTable.select(row, rowCount: b.edges.count)
                 }
             }
             workflows.builder = b

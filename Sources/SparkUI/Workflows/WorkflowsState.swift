@@ -2,28 +2,17 @@ import Foundation
 import SparkCore
 import TerminalUI
 
-/// What a workflow node runs.
-public enum WorkflowNodeKind: String, CaseIterable, Sendable, Hashable {
-    case agent, crew, tool, function, subgraph
-
+extension WorkflowNodeKind {
     /// What the node's reference names, for prompts and messages ("agent", "tool"…).
-    public var referenceName: String {
-        switch self {
-        case .agent: return "agent"
-        case .crew: return "crew"
-        case .tool: return "tool"
-        case .function: return "function"
-        case .subgraph: return "workflow"
-        }
-    }
+    public var referenceName: String { rawValue }
 }
 
 /// One node of a workflow graph: its name, what it runs and the name of that thing (the
-/// agent, crew, tool, function or sub-workflow).
+/// agent, crew or tool).
 public struct WorkflowGraphNode: Sendable, Hashable {
     public var name: String
     public var kind: WorkflowNodeKind
-    /// The agent, crew, tool, function or workflow the node runs; empty when not set yet.
+    /// The agent, crew or tool the node runs; empty when not set yet.
     public var reference: String
 
     public init(name: String, kind: WorkflowNodeKind = .agent, reference: String = "") {
@@ -33,38 +22,94 @@ public struct WorkflowGraphNode: Sendable, Hashable {
     }
 }
 
-/// A directed edge of a workflow graph. A conditional edge is taken only when its router
-/// picks it; `label` says when.
+/// Where in a ``WorkflowSpec`` an edge of its graph comes from.
+public enum WorkflowEdgeSource: Sendable, Hashable {
+    /// `edges[i]`: always taken.
+    case edge(Int)
+    /// Case `index` of `routes[route]`: taken when its condition holds.
+    case routeCase(route: Int, index: Int)
+    /// The default of `routes[route]`: taken when none of its cases holds.
+    case routeDefault(route: Int)
+    /// `fan_out[i]`: the target runs once per item of a list.
+    case fanOut(Int)
+}
+
+/// A directed edge of a workflow graph. A conditional edge is taken only when its route
+/// picks it; `label` says when (the condition's text, "else", or the list a fan-out
+/// goes over).
 public struct WorkflowGraphEdge: Sendable, Hashable {
     public var from: String
     public var to: String
     public var conditional: Bool
     public var label: String?
+    /// The edge, route case, route default or fan-out of the document it is drawn from.
+    public var source: WorkflowEdgeSource
 
-    public init(from: String, to: String, conditional: Bool = false, label: String? = nil) {
+    public init(from: String, to: String, conditional: Bool = false, label: String? = nil, source: WorkflowEdgeSource) {
         self.from = from
         self.to = to
         self.conditional = conditional
         self.label = label
+        self.source = source
     }
 }
 
-/// A workflow as the screen draws it and the builder edits it: nodes and edges between
-/// node names, ``WorkflowGraph/start`` and ``WorkflowGraph/end``.
+/// A workflow as the screen draws it: nodes and edges between node names,
+/// ``WorkflowGraph/start`` and ``WorkflowGraph/end``, derived from its ``WorkflowSpec`` by
+/// ``init(spec:file:)``.
 public struct WorkflowGraph: Sendable, Hashable {
     /// The entry's name (the engine's `START`).
     public static let start = "__start__"
     /// The exit's name (the engine's `END`).
     public static let end = "__end__"
 
-    public var name: String
-    public var nodes: [WorkflowGraphNode]
-    public var edges: [WorkflowGraphEdge]
+    /// The document the graph is drawn from (what the builder edits).
+    public let spec: WorkflowSpec
+    /// The YAML file it was loaded from, when there is one (saving writes it back there).
+    public let file: String?
+    public let nodes: [WorkflowGraphNode]
+    public let edges: [WorkflowGraphEdge]
 
-    public init(name: String, nodes: [WorkflowGraphNode] = [], edges: [WorkflowGraphEdge] = []) {
-        self.name = name
-        self.nodes = nodes
-        self.edges = edges
+    /// The graph of `spec`: its nodes in order, then its edges, route cases (labelled with
+    /// their conditions), route defaults ("else") and fan-outs ("each ITEMS"), in order.
+    public init(spec: WorkflowSpec, file: String? = nil) {
+        self.spec = spec
+        self.file = file
+        nodes = spec.nodes.map { WorkflowGraphNode(name: $0.name, kind: $0.kind, reference: $0.uses) }
+        edges = Self.edges(of: spec)
+    }
+
+    public var name: String { spec.name }
+
+    /// The edges of `spec`, as ``init(spec:file:)`` draws them.
+    public static func edges(of spec: WorkflowSpec) -> [WorkflowGraphEdge] {
+        var out = spec.edges.enumerated().map { i, e in WorkflowGraphEdge(from: node(e.from), to: node(e.to), source: .edge(i)) }
+        for (r, route) in spec.routes.enumerated() {
+            for (c, item) in route.cases.enumerated() {
+                out.append(WorkflowGraphEdge(from: node(route.from), to: node(item.to), conditional: true, label: item.when.description,
+                                             source: .routeCase(route: r, index: c)))
+            }
+            out.append(WorkflowGraphEdge(from: node(route.from), to: node(route.otherwise), conditional: true, label: "else",
+                                         source: .routeDefault(route: r)))
+        }
+        for (i, f) in spec.fanOuts.enumerated() {
+            out.append(WorkflowGraphEdge(from: node(f.from), to: node(f.to), label: "each \(f.over)", source: .fanOut(i)))
+        }
+        return out
+    }
+
+    /// A document's node name as the graph spells it (START and END become ``start`` and ``end``).
+    public static func node(_ specName: String) -> String {
+        switch WorkflowSpec.canonical(specName) {
+        case WorkflowSpec.start: return start
+        case WorkflowSpec.end: return end
+        default: return specName
+        }
+    }
+
+    /// A graph node name as the document spells it.
+    public static func specName(_ name: String) -> String {
+        name == start ? WorkflowSpec.start : name == end ? WorkflowSpec.end : name
     }
 
     /// The node named `name`, if any.
@@ -261,8 +306,9 @@ public enum WorkflowRequest: Sendable, Hashable {
     case approve(run: String, task: Int)
     /// Reject what the interrupt asks (answer `false`).
     case reject(run: String, task: Int)
-    /// Save a workflow drawn in the builder (the host writes it as YAML).
-    case save(WorkflowGraph)
+    /// Save a workflow edited in the builder as YAML (``WorkflowSpec/yaml()``): to `file` when
+    /// it was opened from one, else as a new file in the workflows folder.
+    case save(WorkflowSpec, file: String?)
 }
 
 /// Which part of the Workflows screen keys go to.
@@ -324,6 +370,8 @@ public struct WorkflowsScreenState: Sendable {
     public private(set) var interrupts: [PendingInterrupt] = []
     /// Queue rows, highest priority first.
     public private(set) var queue: [QueueRow] = []
+    /// Whether a task queue reported to the screen (false: nothing queues tasks in this session).
+    public private(set) var queueReported = false
     /// Per-node analytics by workflow, then node.
     public private(set) var stats: [String: [String: WorkflowNodeStats]] = [:]
     /// The zone run and checkpoint times are shown in.
@@ -348,7 +396,7 @@ public struct WorkflowsScreenState: Sendable {
     /// The builder, when open (it replaces the screen's panes).
     public var builder: WorkflowBuilderState?
     /// The last draft, kept when the builder is closed.
-    public var lastDraft: WorkflowGraph?
+    public var lastDraft: WorkflowBuilderState?
 
     public init() {}
 
@@ -416,7 +464,12 @@ public struct WorkflowsScreenState: Sendable {
     public mutating func apply(_ update: WorkflowUpdate) -> WorkflowRequest? {
         switch update {
         case .graphs(let list):
-            for g in list { graphs[g.name] = g }
+            for g in list {
+                graphs[g.name] = g
+                // A new workflow the builder saved: later saves go to the file it was written to.
+                if let file = g.file, builder?.file == nil, builder?.draft == g.spec { builder?.file = file }
+                if let file = g.file, lastDraft?.file == nil, lastDraft?.draft == g.spec { lastDraft?.file = file }
+            }
         case .runUpdated(let run):
             if let i = runs.firstIndex(where: { $0.id == run.id }) { runs[i] = run } else { runs.append(run) }
             runs.sort { $0.startedAt != $1.startedAt ? $0.startedAt > $1.startedAt : $0.id < $1.id }
@@ -435,6 +488,7 @@ public struct WorkflowsScreenState: Sendable {
             interrupts = list
             interruptTable.select(min(interruptTable.selected ?? 0, max(0, list.count - 1)), rowCount: list.count)
         case .queue(let rows):
+            queueReported = true
             queue = rows.sorted { $0.priority != $1.priority ? $0.priority > $1.priority : $0.id < $1.id }
             queueTable.select(min(queueTable.selected ?? 0, max(0, queue.count - 1)), rowCount: queue.count)
         case .nodeStats(let workflow, let s):

@@ -425,7 +425,9 @@ enum WorkflowsView {
         }
         let empty: String? = switch pane {
         case .interrupts: state.workflows.interrupts.isEmpty ? "no question is waiting for a person" : nil
-        case .queue: state.workflows.queue.isEmpty ? "the task queue is empty" : nil
+        case .queue: state.workflows.queue.isEmpty
+            ? (state.workflows.queueReported ? "the task queue is empty" : "the task queue is not in use: nothing queues tasks in this session")
+            : nil
         default: state.workflows.nodeRows.isEmpty ? "select a run to see its workflow's nodes" : nil
         }
         if let empty, area.height > 3 {
@@ -460,7 +462,7 @@ enum WorkflowsView {
         case .fork: return "key=value, or nothing to fork as it is"
         case .addNode: return "letters, digits, _ and -"
         case .reference: return "a name"
-        case .edgeLabel: return "e.g. approved, needs_review"
+        case .edgeLabel: return "e.g. approved == true, total > 100"
         case .save: return "workflow name"
         }
     }
@@ -478,7 +480,7 @@ enum WorkflowsView {
             return GraphNode(id: name, label: WorkflowGraph.displayName(name), style: style)
         }
         let selectedEdge = b.focus == .edges ? b.selectedEdgeIndex : nil
-        let edges = b.draft.edges.enumerated().map { i, e in
+        let edges = b.edges.enumerated().map { i, e in
             GraphEdge(from: e.from, to: e.to, label: e.label, style: i == selectedEdge ? Style(fg: t.accent).bold : t.dim, dashed: e.conditional)
         }
         return fittingGraph(nodes: nodes, edges: edges, area: area)
@@ -488,7 +490,7 @@ enum WorkflowsView {
         let t = state.theme
         let troubled = Set(b.issues.compactMap(\.node))
         let rows = b.rows.map { name in
-            guard let n = b.draft.node(named: name) else {
+            guard let n = b.node(named: name) else {
                 return Row([Line(WorkflowGraph.displayName(name), style: t.dim), Line("", style: t.dim), Line("", style: t.dim)])
             }
             let style = troubled.contains(name) ? Style(fg: t.critical) : t.text
@@ -498,20 +500,21 @@ enum WorkflowsView {
         return Table(columns: [Column(Line("NODE"), width: .fill(1)), Column(Line("KIND"), width: .length(8)), Column(Line("RUNS"), width: .fill(1))],
                      rows: rows, headerStyle: t.dim.bold, highlightStyle: b.focus == .nodes ? t.selection : .plain,
                      block: Block(title: Line([Span(" Nodes ", style: t.title), Span("\(b.draft.nodes.count) ", style: t.dim)]),
-                                  bottomTitle: Line(" 1 agent 2 crew 3 tool 4 function 5 subgraph ", style: t.dim), bottomTitleAlignment: .right,
+                                  bottomTitle: Line(" 1 agent 2 crew 3 tool ", style: t.dim), bottomTitleAlignment: .right,
                                   borderType: .rounded, borderStyle: b.focus == .nodes ? t.borderFocused : t.border))
     }
 
     static func builderEdgeTable(_ state: AppState, _ b: WorkflowBuilderState) -> Table {
         let t = state.theme
-        let rows = b.draft.edges.map { e in
+        let rows = b.edges.map { e in
             Row([Line("\(WorkflowGraph.displayName(e.from)) → \(WorkflowGraph.displayName(e.to))", style: t.text),
-                 Line(e.conditional ? "if \(e.label ?? "routed")" : "always", style: e.conditional ? Style(fg: t.accent) : t.dim)])
+                 Line(e.conditional ? (e.label == "else" ? "else (no case holds)" : "if \(e.label ?? "")") : e.label ?? "always",
+                      style: e.conditional ? Style(fg: t.accent) : t.dim)])
         }
         return Table(columns: [Column(Line("EDGE"), width: .fill(2)), Column(Line("TAKEN"), width: .fill(1))],
                      rows: rows, headerStyle: t.dim.bold, highlightStyle: b.focus == .edges ? t.selection : .plain,
                      block: Block(title: Line([Span(" Edges ", style: t.title), Span("\(rows.count) ", style: t.dim)]),
-                                  bottomTitle: Line(" ~ condition · l label ", style: t.dim), bottomTitleAlignment: .right,
+                                  bottomTitle: Line(" ~ conditional · l condition ", style: t.dim), bottomTitleAlignment: .right,
                                   borderType: .rounded, borderStyle: b.focus == .edges ? t.borderFocused : t.border))
     }
 
