@@ -52,6 +52,8 @@ struct JetStreamAckSubject: Sendable, Hashable {
 /// What a dead letter carries besides the `BusHeader.dead*` headers: the subject it was on.
 enum NATSDeadHeader {
     static let subject = "Spark-Dead-Subject"
+    /// JetStream's de-duplication header.
+    static let messageID = "Nats-Msg-Id"
 }
 
 extension Duration {
@@ -274,6 +276,7 @@ extension NATSBus {
             let originalID = headers.removeValue(forKey: BusHeader.deadID) ?? ""
             let deliveries = Int(headers.removeValue(forKey: BusHeader.deadDeliveries) ?? "") ?? 0
             headers.removeValue(forKey: BusHeader.deadStream)
+            headers.removeValue(forKey: NATSDeadHeader.messageID)
             let subject = headers.removeValue(forKey: NATSDeadHeader.subject) ?? (m["subject"] as? String ?? "")
             letters.append(DeadLetter(
                 stream: stream, id: String(got), originalID: originalID,
@@ -305,6 +308,10 @@ extension NATSBus {
         headers[BusHeader.deadID] = m.id
         headers[BusHeader.deadDeliveries] = String(deliveries)
         headers[NATSDeadHeader.subject] = m.message.subject
+        // JetStream drops a second publish with the same id (within its two-minute window): if
+        // the TERM below comes too late and the message is delivered once more, it is still
+        // one dead letter.
+        headers[NATSDeadHeader.messageID] = "dead-\(m.stream)-\(m.id)"
         _ = try await publishDurable(BusMessage(subject: Self.deadSubject(m.stream), payload: m.message.payload, headers: headers))
         try await acknowledge(m.token, "+TERM")
     }
