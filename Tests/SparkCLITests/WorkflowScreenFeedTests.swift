@@ -44,6 +44,7 @@ import Testing
         let desk: WorkflowDesk
         let sent: Sent
         let file: URL
+        let queue: TaskQueue
     }
 
     func fixture() throws -> Fixture {
@@ -54,11 +55,12 @@ import Testing
         let store = try SQLiteStore(dataDir: dir.path)
         let file = dir.appendingPathComponent("publish.yaml")
         try Self.publishYAML.write(to: file, atomically: true, encoding: .utf8)
-        let feed = WorkflowScreenFeed(store: store, directory: dir.appendingPathComponent("workflows"))
+        let queue = try TaskQueue(limits: config.workflowQueueLimits)
+        let feed = WorkflowScreenFeed(store: store, directory: dir.appendingPathComponent("workflows"), queue: queue)
         let sent = Sent()
         let desk = WorkflowDesk(store: store, config: config, feed: feed, saveDirectory: dir.appendingPathComponent("workflows"),
-                                send: { a in sent.list.withLock { $0 += Self.updates([a]) } })
-        return Fixture(dir: dir, store: store, config: config, feed: feed, desk: desk, sent: sent, file: file)
+                                queue: queue, send: { a in sent.list.withLock { $0 += Self.updates([a]) } })
+        return Fixture(dir: dir, store: store, config: config, feed: feed, desk: desk, sent: sent, file: file, queue: queue)
     }
 
     /// Starts a run of publish.yaml as `workflow run` does; it stops at the approval.
@@ -72,6 +74,19 @@ import Testing
         guard case .interrupted(let questions) = outcome else { Issue.record("the run did not wait: \(outcome)"); return record.id }
         #expect(questions.map(\.node) == ["publish"])
         return record.id
+    }
+
+    @Test func theQueueTabShowsTheDashboardsTaskQueue() async throws {
+        let f = try fixture()
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        // The queue is in use, and empty: the screen says so instead of "not in use".
+        #expect(await f.feed.poll().contains(.queue([])))
+        try await f.queue.acquire(QueuedTaskSpec(id: "r1/1/0/review#1", workflow: "r1", title: "review", priority: 2, agent: "writer"))
+        let busy = await f.feed.poll()
+        #expect(busy.contains(.queue([QueueRow(id: "r1/1/0/review#1", title: "review", workflow: "r1", priority: 2, state: .running)])))
+        #expect(await f.feed.poll().allSatisfy { if case .queue = $0 { false } else { true } })  // unchanged: not sent again
+        try await f.queue.release("r1/1/0/review#1")
+        #expect(await f.feed.poll().contains(.queue([])))
     }
 
     @Test func theFeedSendsRunsGraphsAndQuestionsThenOnlyChanges() async throws {

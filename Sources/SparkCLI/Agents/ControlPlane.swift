@@ -72,10 +72,13 @@ final class ControlPlane: AppHost {
         }
         busRefresh = .milliseconds(Int(max(0.25, config.monitorInterval) * 1000))
         let workflows = config.workflowsDirectory(cwd: workspace.path)
-        workflowFeed = WorkflowScreenFeed(store: store, directory: workflows)
+        // One queue for every run this dashboard resumes: the limits hold across them.
+        let queue = try? TaskQueue(limits: config.workflowQueueLimits)
+        workflowFeed = WorkflowScreenFeed(store: store, directory: workflows, queue: queue)
         let sink = self.sink
         workflowDesk = WorkflowDesk(store: store, config: config, feed: workflowFeed,
-                                    saveDirectory: workflows ?? workspace.appendingPathComponent("workflows"), send: { sink.yield($0) })
+                                    saveDirectory: workflows ?? workspace.appendingPathComponent("workflows"), queue: queue,
+                                    send: { sink.yield($0) })
     }
 
     /// The Workflows screen's requests.

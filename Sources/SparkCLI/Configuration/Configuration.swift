@@ -49,6 +49,12 @@ public struct Configuration: Sendable, Equatable {
     /// The folder of workflow files the Workflows screen offers to the builder
     /// (`workflows.dir`); nil for `./workflows` when that folder exists.
     public var workflowsDir: String?
+    /// Workflow tasks one process runs at once (`workflows.limits.overall`); nil for no limit.
+    public var workflowsOverallLimit: Int? = 8
+    /// Tasks of one agent at once (`workflows.limits.per_agent`); nil for no limit.
+    public var workflowsAgentLimit: Int?
+    /// Tasks calling one model endpoint at once (`workflows.limits.per_endpoint`); nil for no limit.
+    public var workflowsEndpointLimit: Int?
 
     /// The workflows folder in use: `workflows.dir`, else `workflows` in `cwd` when it is a
     /// folder, else nil.
@@ -139,6 +145,12 @@ public struct ConfigKey: Sendable {
         ConfigKey(path: "bus.tls.insecure_skip_verify", kind: .bool, help: "do not check the TLS bus's certificate (self-signed test servers only; default false)"),
         ConfigKey(path: "workflows.dir", kind: .string,
                   help: "folder of workflow YAML files the Workflows screen lists and its builder saves to (default ./workflows when it exists)"),
+        ConfigKey(path: "workflows.limits.overall", kind: .integer,
+                  help: "workflow tasks one sparkplug process runs at once, fairly between runs (0 = no limit; default 8)"),
+        ConfigKey(path: "workflows.limits.per_agent", kind: .integer,
+                  help: "tasks of one agent running at once across workflow runs (0 = no limit, the default)"),
+        ConfigKey(path: "workflows.limits.per_endpoint", kind: .integer,
+                  help: "tasks calling one model endpoint at once (0 = no limit, the default)"),
         ConfigKey(path: "data_dir", kind: .string,
                   help: "where SparkPlug keeps its data (env SPARKPLUG_HOME; default $XDG_DATA_HOME/sparkplug)"),
     ]

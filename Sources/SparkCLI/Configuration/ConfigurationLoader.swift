@@ -243,6 +243,16 @@ public enum ConfigurationLoader {
         case "workflows.dir":
             guard !raw.isEmpty else { throw ValueProblem(text: "must not be empty") }
             config.workflowsDir = (raw as NSString).expandingTildeInPath
+        case "workflows.limits.overall", "workflows.limits.per_agent", "workflows.limits.per_endpoint":
+            guard let v = Int(raw.trimmingCharacters(in: .whitespaces)), v >= 0 else {
+                throw ValueProblem(text: "expected a count (0 for no limit), found '\(raw)'")
+            }
+            let limit = v == 0 ? nil : v
+            switch key.path {
+            case "workflows.limits.overall": config.workflowsOverallLimit = limit
+            case "workflows.limits.per_agent": config.workflowsAgentLimit = limit
+            default: config.workflowsEndpointLimit = limit
+            }
         case "data_dir":
             guard !raw.isEmpty else { throw ValueProblem(text: "must not be empty") }
             config.dataDir = (raw as NSString).expandingTildeInPath

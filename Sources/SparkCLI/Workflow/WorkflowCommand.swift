@@ -342,7 +342,12 @@ struct WorkflowHost: Sendable {
 
     /// The run's workflow compiled with `config`'s models and tools; `quiet` keeps progress off
     /// stderr (the dashboard's screen), the event log gets it all the same.
-    init(config: Configuration, store: SQLiteStore, spec: WorkflowSpec, source: WorkflowRunSource, quiet: Bool) throws {
+    ///
+    /// Its tasks wait for their turn on `queue` (the dashboard shares one among its runs), or
+    /// on a queue of this process with the `workflows.limits.*` of `config`.
+    init(config: Configuration, store: SQLiteStore, spec: WorkflowSpec, source: WorkflowRunSource, quiet: Bool,
+         queue: TaskQueue? = nil) throws {
+        let queue = try queue ?? TaskQueue(limits: config.workflowQueueLimits)
         let models = ModelCache(catalog: config.modelCatalog())
         let usage = UsageMeter()
         let workspace: Workspace
@@ -362,7 +367,7 @@ struct WorkflowHost: Sendable {
             throw CLIError(description: issue.description)
         }
         do {
-            graph = try spec.compile(resolver: resolver, checkpointer: store, events: { event in
+            graph = try spec.compile(resolver: resolver, checkpointer: store, queue: queue, events: { event in
                 if !quiet, let line = WorkflowFormat.progress(event.kind) { Progress.line(line) }
                 log.add(event)
             })
@@ -394,7 +399,9 @@ struct WorkflowHost: Sendable {
     }
 
     /// The workflow run `id` (or a unique prefix) names, compiled again from its file with `config`.
-    static func reopen(_ id: String, config: Configuration, store: SQLiteStore, quiet: Bool) async throws -> WorkflowHost {
+    static func reopen(
+        _ id: String, config: Configuration, store: SQLiteStore, quiet: Bool, queue: TaskQueue? = nil
+    ) async throws -> WorkflowHost {
         let run = try await findRun(id, store: store)
         guard let source = try await store.workflowSource(runID: run.id) else {
             throw CLIError(description: "run \(run.id) has no workflow file recorded")
@@ -403,7 +410,7 @@ struct WorkflowHost: Sendable {
         if spec.yaml() != source.specYAML && !quiet {
             Progress.line("warning: \(source.file) changed since run \(run.id) started; running the file as it is now")
         }
-        return try WorkflowHost(config: config, store: store, spec: spec, source: source, quiet: quiet)
+        return try WorkflowHost(config: config, store: store, spec: spec, source: source, quiet: quiet, queue: queue)
     }
 
     /// The workflow run `id` (or a unique prefix) names.
@@ -574,5 +581,12 @@ extension CLIError {
         } catch let e as WorkflowError {
             throw CLIError(description: "\(e)")
         }
+    }
+}
+
+extension Configuration {
+    /// The task queue limits of `workflows.limits.*`.
+    var workflowQueueLimits: TaskQueueLimits {
+        TaskQueueLimits(overall: workflowsOverallLimit, perAgent: workflowsAgentLimit, perEndpoint: workflowsEndpointLimit)
     }
 }

@@ -18,9 +18,13 @@ final class WorkflowDesk: Sendable {
     /// Where the outcomes of background runs go (the app's action stream).
     private let send: @Sendable (Action) -> Void
     private let running = Mutex<[Task<Void, Never>]>([])
+    /// The queue every run this dashboard resumes waits on, with `workflows.limits.*`; the
+    /// feed shows its snapshot on the Queue tab.
+    let queue: TaskQueue?
 
     init(store: SQLiteStore, config: Configuration, feed: WorkflowScreenFeed, saveDirectory: URL,
-         send: @escaping @Sendable (Action) -> Void) {
+         queue: TaskQueue?, send: @escaping @Sendable (Action) -> Void) {
+        self.queue = queue
         self.store = store
         self.config = config
         self.feed = feed
@@ -95,7 +99,7 @@ final class WorkflowDesk: Sendable {
         async -> WorkflowUpdate
     {
         do {
-            let host = try await WorkflowHost.reopen(id, config: config, store: store, quiet: true)
+            let host = try await WorkflowHost.reopen(id, config: config, store: store, quiet: true, queue: queue)
             try await WorkflowHost.refuseIfLive(try await WorkflowHost.findRun(id, store: store), doing: what)
             let body = try await prepare(host)
             try await store.reopenRun(id: id)
@@ -110,7 +114,7 @@ final class WorkflowDesk: Sendable {
     /// Forks run `id` at `checkpoint` into a new waiting run, with `values` written first.
     func fork(_ id: String, at checkpoint: String, values: [String: JSONValue]) async -> WorkflowUpdate {
         do {
-            let host = try await WorkflowHost.reopen(id, config: config, store: store, quiet: true)
+            let host = try await WorkflowHost.reopen(id, config: config, store: store, quiet: true, queue: queue)
             try WorkflowFormat.checkChannels(values.keys, in: host.spec, option: "fork")
             let original = try await WorkflowHost.findRun(id, store: store)
             let record = RunRecord(kind: .workflow, name: original.name, status: .waiting, inputs: values.mapValues(\.jsonString))

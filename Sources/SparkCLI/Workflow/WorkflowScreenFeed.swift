@@ -17,6 +17,9 @@ actor WorkflowScreenFeed {
     let directory: URL?
     /// Most runs read per poll, newest first.
     let limit: Int
+    /// The task queue the dashboard's runs wait on, shown on the Queue tab; nil for none.
+    let queue: TaskQueue?
+    private var sentQueue: [QueueRow]?
 
     private var sentRuns: [String: WorkflowRunSummary] = [:]
     private var sentGraphs: [String: WorkflowGraph] = [:]
@@ -31,7 +34,8 @@ actor WorkflowScreenFeed {
     /// Runs whose checkpoints the screen loaded, with the newest checkpoint it has.
     private var watched: [String: String] = [:]
 
-    init(store: SQLiteStore, directory: URL?, limit: Int = 50) {
+    init(store: SQLiteStore, directory: URL?, limit: Int = 50, queue: TaskQueue? = nil) {
+        self.queue = queue
         self.store = store
         self.directory = directory
         self.limit = limit
@@ -46,6 +50,13 @@ actor WorkflowScreenFeed {
     /// What changed since the last poll (everything, the first time).
     func poll() async -> [WorkflowUpdate] {
         var out: [WorkflowUpdate] = []
+        if let queue {
+            let rows = Self.rows(await queue.snapshot())
+            if rows != sentQueue {
+                sentQueue = rows
+                out.append(.queue(rows))
+            }
+        }
         let runs: [RunRecord]
         do {
             runs = try await store.listRuns(kind: .workflow, limit: limit)
@@ -227,6 +238,25 @@ actor WorkflowScreenFeed {
                 stats[node, default: WorkflowNodeStats()].retries += 1
             default: break
             }
+        }
+    }
+}
+
+extension WorkflowScreenFeed {
+    /// The queue's tasks as the screen's rows (a cancelled task shows as failed, with why).
+    static func rows(_ snapshot: TaskQueueSnapshot) -> [QueueRow] {
+        snapshot.tasks.map { t in
+            let state: QueueTaskState
+            switch t.state {
+            case .blocked: state = .blocked
+            case .queued: state = .queued
+            case .running: state = .running
+            case .done: state = .done
+            case .failed, .cancelled: state = .failed
+            }
+            let reason = t.state == .cancelled ? (t.reason.map { "cancelled: \($0)" } ?? "cancelled") : t.reason
+            return QueueRow(id: t.id, title: t.title, workflow: t.workflow, priority: t.priority, dependencies: t.dependsOn,
+                            state: state, waitingReason: reason)
         }
     }
 }
