@@ -243,7 +243,11 @@ private func eventually(_ limit: Duration = .seconds(10), _ condition: () async 
             "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-days", "1", "-out", cert,
             "-extfile", ext,
         ])
-        try await NATSTestServer.with(extraArguments: ["--tls", "--tlscert", cert, "--tlskey", key]) { server in
+        // A config file rather than --tls flags, for the handshake time limit: nats-server's
+        // default of 0.5 s drops TLS handshakes on a machine busy with the whole test suite.
+        let conf = dir.appendingPathComponent("tls.conf").path
+        try "tls {\n  cert_file: \"\(cert)\"\n  key_file: \"\(key)\"\n  timeout: 10\n}\n".write(toFile: conf, atomically: true, encoding: .utf8)
+        try await NATSTestServer.with(extraArguments: ["-c", conf]) { server in
             // Plain client against a TLS server: told to use TLS.
             do {
                 _ = try await NATSBus.connect(server.endpoint)
