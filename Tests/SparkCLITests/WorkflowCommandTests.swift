@@ -1,5 +1,6 @@
 import Foundation
 import SparkCore
+import SparkEngine
 import Testing
 
 @testable import SparkCLI
@@ -8,6 +9,31 @@ import Testing
 @Suite struct WorkflowFormatTests {
     let utc = TimeZone(identifier: "UTC")!
     let t0 = Date(timeIntervalSince1970: 1_764_048_600)  // 2025-11-25 05:30:00 UTC
+
+    @Test func showPrintsThePoliciesEveryNodeRunsUnder() throws {
+        let spec = try WorkflowLoader.load(yaml: """
+            name: p
+            state: {x: replace}
+            defaults:
+              timeouts: {start_to_close: 30}
+            nodes:
+              a: {tool: calculator, arguments: {expression: "1+1"}, output: x}
+              b: {tool: calculator, arguments: {expression: "2+2"}, output: x, retry: {max_attempts: 5, initial_delay: 0.5}}
+            edges:
+              - {from: START, to: a}
+              - {from: a, to: b}
+              - {from: b, to: END}
+            """, file: "p.yaml")
+        #expect(WorkflowFormat.policies(spec) == """
+
+            policies
+              every node  retry: initial interval 1s, backoff coefficient 2.0, maximum interval 100s, maximum attempts 3, non-retryable kinds none
+                          timeouts: schedule-to-start none, start-to-close 30s, schedule-to-close none, heartbeat none
+              b
+                          retry: initial interval 500ms, backoff coefficient 2.0, maximum interval 50s, maximum attempts 5, non-retryable kinds none
+
+            """)
+    }
 
     @Test func valuesAreJSONWhenTheyParseElseText() throws {
         #expect(WorkflowFormat.value("3") == .number(3))

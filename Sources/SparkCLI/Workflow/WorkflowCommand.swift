@@ -111,6 +111,10 @@ struct WorkflowCommand: AsyncParsableCommand {
             } else {
                 let source = try await store.workflowSource(runID: run.id)
                 print(WorkflowFormat.show(run, source: source, checkpoint: cp, now: Date(), timeZone: .current), terminator: "")
+                // The policies the run started under, from its recorded copy of the workflow.
+                if let source, let spec = try? WorkflowLoader.load(yaml: source.specYAML, file: source.file) {
+                    print(WorkflowFormat.policies(spec), terminator: "")
+                }
             }
         }
 

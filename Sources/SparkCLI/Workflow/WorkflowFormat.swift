@@ -1,5 +1,6 @@
 import Foundation
 import SparkCore
+import SparkEngine
 
 /// The values `sparkplug workflow` reads from its command line and the text it prints, as
 /// plain functions of records, checkpoints and events.
@@ -212,6 +213,23 @@ enum WorkflowFormat {
         if case .failed(let e) = cp.metadata.status { error = e }
         if let e = run.error { error = e }
         if let error { out += "\nerror     \(RunsFormat.oneLine(error, max: 200))\n" }
+        return out
+    }
+
+    /// The `policies` part of `workflow show`: the retry policy and time limits every node runs
+    /// under (the engine's defaults unless the workflow sets its own), then the nodes that set
+    /// their own.
+    static func policies(_ spec: WorkflowSpec) -> String {
+        let retry = spec.retry?.policy ?? .default
+        let timeouts = spec.timeouts?.limits ?? .default
+        var out = "\npolicies\n"
+        out += "  every node  retry: \(retry)\n"
+        out += "              timeouts: \(timeouts)\n"
+        for node in spec.nodes where node.retry != nil || node.timeouts != nil {
+            out += "  \(node.name)\n"
+            if let r = node.retry { out += "              retry: \(r.policy)\n" }
+            if let t = node.timeouts { out += "              timeouts: \(t.limits)\n" }
+        }
         return out
     }
 
