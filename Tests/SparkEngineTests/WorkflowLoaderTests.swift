@@ -79,8 +79,14 @@ final class FlakyEcho: Tool {
         try "- disable TLS verification in the HTTP client\n".write(
             to: workspace.appendingPathComponent("CHANGES.md"), atomically: true, encoding: .utf8)
         let resolver = try StandardNodeResolver.loading(spec, relativeTo: examples, models: { _ in model }, run: run)
-        let result = try await spec.compile(resolver: resolver).invoke(["path": "CHANGES.md"])
+        let tokens = Mutex<[String: Int]>([:])
+        let result = try await spec.compile(resolver: resolver, events: { event in
+            if case .taskSucceeded(let ref, _, _, let n) = event.kind { tokens.withLock { $0[ref.node] = n } }
+        }).invoke(["path": "CHANGES.md"])
         #expect(result.state["summary"] == "URGENT: the patch turns off certificate checks.")
+        // The agent node reports its model tokens (the Nodes tab's figure); a tool node has none.
+        #expect((tokens.withLock { $0["summarize"] } ?? 0) > 0)
+        #expect(tokens.withLock { $0["read"] } == 0)
         #expect(FileManager.default.fileExists(atPath: workspace.appendingPathComponent("urgent/CHANGES.md.summary").path))
         let prompt = model.requests[0].messages[1].content
         #expect(prompt.contains("Summarize this file") && prompt.contains("- disable TLS verification"))

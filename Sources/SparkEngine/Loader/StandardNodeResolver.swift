@@ -85,6 +85,7 @@ public struct StandardNodeResolver: WorkflowNodeResolver {
         return { ctx in
             let prompt = try node.renderedInput(ctx)?.stringValue ?? ""
             let result = try await executor.execute(prompt: prompt, task: node.name)
+            ctx.reportTokens(result.usage.totalTokens)
             switch result.outcome {
             case .finalAnswer(let text): return try node.outputUpdate(text, in: workflow)
             case .stopped(let reason): throw WorkflowBuildError.agentStopped(node: node.name, agent: agent.name, reason: reason)
@@ -103,6 +104,7 @@ public struct StandardNodeResolver: WorkflowNodeResolver {
             var inputs: [String: String] = [:]
             for (k, v) in try node.renderedInput(ctx)?.objectValue ?? [:] { inputs[k] = v.stringValue ?? v.jsonString }
             let result = try await runner.kickoff(inputs: inputs)
+            ctx.reportTokens(result.usage.totalTokens)
             return try node.outputUpdate(result.output, in: workflow)
         }
     }
