@@ -58,6 +58,7 @@ public struct StandardNodeResolver: WorkflowNodeResolver {
         _ spec: WorkflowSpec, relativeTo directory: URL, tools: ToolRegistry = .builtIns(), models: @escaping ModelResolver,
         endpoints: @escaping EndpointNamer = StandardNodeResolver.provider(of:), run: RunContext
     ) throws -> StandardNodeResolver {
+        let directory = URL(fileURLWithPath: directory.path, isDirectory: true)
         var agents: [AgentSpec] = []
         if let file = spec.agentsFile {
             agents = try CrewLoader.loadAgents(file: URL(fileURLWithPath: file, relativeTo: directory)).agents
@@ -77,7 +78,7 @@ public struct StandardNodeResolver: WorkflowNodeResolver {
     /// ``WorkflowBuildError/badSubgraph(node:file:message:)`` for files that use each other
     /// in a cycle.
     public func subgraph(_ node: WorkflowNode, in workflow: WorkflowSpec) throws -> WorkflowSubgraph {
-        let base = directory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let base = URL(fileURLWithPath: directory?.path ?? FileManager.default.currentDirectoryPath, isDirectory: true)
         let file = URL(fileURLWithPath: node.uses, relativeTo: base).standardizedFileURL
         if using.contains(file) {
             let names = (using.drop(while: { $0 != file }) + [file]).map(\.lastPathComponent)
