@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 /// `sparkplug workflow` through the real binary: a run killed with SIGKILL mid-step resumes
-/// from its last checkpoint without repeating completed steps; questions wait across processes;
-/// forks; bad files. Every workflow uses only built-in tools (no model server).
+/// from its last checkpoint without repeating completed steps; questions and signal waits
+/// wait across processes; forks; bad files. Every workflow uses only built-in tools (no model server).
 @Suite(.serialized) struct WorkflowEndToEndTests {
     typealias Home = CrewEndToEndTests.Home
     typealias Child = CrewEndToEndTests.Child
@@ -142,6 +142,37 @@ import Testing
         #expect(forked.status == 0, "stderr: \(forked.err)")
         #expect(try String(contentsOfFile: home.dir.appendingPathComponent("v1.txt").path, encoding: .utf8) == "v1\n")
         #expect(try String(contentsOfFile: home.dir.appendingPathComponent("v2.txt").path, encoding: .utf8) == "v2\n")
+        let again = try await home.run(["workflow", "resume", run])
+        #expect(again.status == 1 && again.err.contains("already completed"), "stderr: \(again.err)")
+    }
+
+    @Test func aSignalWaitsAcrossProcessesAndSignalResumeFinishesTheRun() async throws {
+        let home = try Home()
+        defer { home.remove() }
+        let file = try Self.write("""
+            name: release
+            state: {draft: replace, approve: replace, released: append}
+            nodes:
+              release:
+                tool: write_file
+                arguments: {path: "{draft}.txt", content: "{approve}\\n"}
+                output: released
+                wait_for: approve
+            edges: [{from: START, to: release}, {from: release, to: END}]
+            """, "release.yaml", in: home)
+        let first = try await home.run(["workflow", "run", file, "--workspace", home.dir.path, "--input", "draft=v1"])
+        #expect(first.status == 0, "stderr: \(first.err)")
+        #expect(first.out.contains("release waits for approve") && first.out.contains("workflow signal"), "out: \(first.out)")
+        let run = try #require(Self.runID(first.err))
+        #expect(!FileManager.default.fileExists(atPath: home.dir.appendingPathComponent("v1.txt").path))
+        let shown = try await home.run(["workflow", "show", run])
+        #expect(shown.status == 0 && shown.out.contains("approve"), "show: \(shown.out) \(shown.err)")
+
+        let done = try await home.run(["workflow", "signal", run, "approve", "\"yes\"", "--resume"])
+        #expect(done.status == 0, "out: \(done.out) err: \(done.err)")
+        #expect(try String(contentsOfFile: home.dir.appendingPathComponent("v1.txt").path, encoding: .utf8) == "yes\n")
+        let record = try #require(try Self.json(try await home.run(["runs", "show", run, "--json"]).out) as? [String: Any])
+        #expect((record["run"] as? [String: Any])?["status"] as? String == "succeeded", "record: \(record)")
         let again = try await home.run(["workflow", "resume", run])
         #expect(again.status == 1 && again.err.contains("already completed"), "stderr: \(again.err)")
     }

@@ -170,6 +170,33 @@ import Testing
         #expect(s.workflows.builder?.draft.nodes.isEmpty == true && s.workflows.builder?.edges.isEmpty == true)
     }
 
+    /// Keys 1–4 set the kinds in order; 4 makes a workflow node (a subgraph file), and a join
+    /// edge is drawn labelled "join".
+    @Test func theFourthKindKeyMakesAWorkflowNode() {
+        var s = AppFixtures.state(width: 120, height: 36)
+        _ = s.reduce(F.key(.f(5)))
+        _ = s.reduce(F.key(.char("b")))
+        _ = s.reduce(F.key(.char("a")))
+        F.type("check", into: &s)
+        _ = s.reduce(F.key(.enter))
+        _ = s.reduce(F.key(.char("4")))
+        #expect(s.workflows.builder?.draft.nodes == [WorkflowNode("check", .workflow, uses: "")])
+        #expect(s.status == "check is a workflow node")
+        _ = s.reduce(F.key(.char("r")))
+        F.type("limit.yaml", into: &s)
+        _ = s.reduce(F.key(.enter))
+        #expect(s.status == "check runs workflow limit.yaml")
+        _ = s.reduce(F.key(.char("2")))
+        #expect(s.workflows.builder?.draft.nodes.first?.kind == .crew)
+
+        let spec = WorkflowSpec(
+            name: "j", nodes: [WorkflowNode("a", .tool, uses: "calculator"), WorkflowNode("b", .workflow, uses: "b.yaml")],
+            edges: [WorkflowEdge(from: "START", to: "a"), WorkflowEdge(from: "a", to: "b", join: true)])
+        let g = WorkflowGraph(spec: spec)
+        #expect(g.nodes.last == WorkflowGraphNode(name: "b", kind: .workflow, reference: "b.yaml"))
+        #expect(g.edges.last == WorkflowGraphEdge(from: "a", to: "b", label: "join", source: .edge(1)))
+    }
+
     @Test func anInvalidDraftIsNotSavedAndItsProblemsAreShown() {
         var s = AppFixtures.state(width: 120, height: 36)
         _ = s.reduce(.command(PaletteInvocation(commandID: "workflows.builder")))

@@ -178,9 +178,10 @@ struct WorkflowCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send a signal to a stopped or waiting workflow run (durably, as a checkpoint).",
             discussion: """
-                DATA is written to the signal's channel (the channel of the same name) through its \
-                reducer. When a node waits for the signal, the run goes on with `workflow resume \
-                RUN`, or at once with --resume.
+                DATA is written to the signal's channel (the channel of the same name, or the \
+                `signal_output:` of the node that waits for it) through its reducer. When a node \
+                waits for the signal (`wait_for:`), the run goes on with `workflow resume RUN`, or \
+                at once with --resume.
                 """)
         @OptionGroup var global: GlobalOptions
 

@@ -30,7 +30,9 @@ extension WorkflowSpec {
             for n in nodes {
                 out += "  \(YAMLText.scalar(n.name)):\n"
                 out += "    \(n.kind.rawValue): \(YAMLText.scalar(n.uses))\n"
-                if let input = n.input {
+                if let i = n.subgraphInputs { out += "    inputs: \(YAMLText.list(i))\n" }
+                if let o = n.subgraphOutputs { out += "    outputs: \(YAMLText.list(o))\n" }
+                if let input = n.input, n.kind != .workflow {
                     if case .string(let s) = input {
                         out += "    \(n.kind.inputKey): \(YAMLText.scalar(s, indent: 6))\n"
                     } else {
@@ -41,6 +43,8 @@ extension WorkflowSpec {
                 if n.outputFormat != .text { out += "    output_format: \(n.outputFormat.rawValue)\n" }
                 if let approval = n.approval { out += "    approval: \(YAMLText.scalar(approval, indent: 6))\n" }
                 if let a = n.approvalOutput { out += "    approval_output: \(YAMLText.scalar(a))\n" }
+                if let w = n.waitFor { out += "    wait_for: \(YAMLText.scalar(w))\n" }
+                if let c = n.signalOutput { out += "    signal_output: \(YAMLText.scalar(c))\n" }
                 if let r = n.retry { out += YAMLText.retry(r, indent: 4) }
                 if let t = n.timeouts { out += YAMLText.timeouts(t, indent: 4) }
                 if let p = n.priority { out += "    priority: \(p)\n" }
@@ -48,7 +52,10 @@ extension WorkflowSpec {
         }
         if !edges.isEmpty {
             out += "edges:\n"
-            for e in edges { out += "  - from: \(YAMLText.scalar(e.from))\n    to: \(YAMLText.scalar(e.to))\n" }
+            for e in edges {
+                out += "  - from: \(YAMLText.scalar(e.from))\n    to: \(YAMLText.scalar(e.to))\n"
+                if e.join { out += "    join: true\n" }
+            }
         }
         if !routes.isEmpty {
             out += "routes:\n"
@@ -127,6 +134,11 @@ enum YAMLText {
         let pad = String(repeating: " ", count: indent)
         let set = t.entries.compactMap { e in e.seconds.map { "\(e.key): \(number($0))" } }
         return "\(pad)timeouts: {\(set.joined(separator: ", "))}\n"
+    }
+
+    /// A list of strings in flow style: `[a, 'b c']`.
+    static func list(_ items: [String]) -> String {
+        "[" + items.map { s in scalar(s).hasPrefix("|") ? JSONValue.string(s).jsonString : scalar(s) }.joined(separator: ", ") + "]"
     }
 
     /// A number as YAML reads it back (integers without a decimal point).

@@ -1,8 +1,9 @@
 /// A graph workflow as a document: the value a YAML workflow file loads into, the workflow
 /// builder edits, and `yaml()` writes back. SparkEngine turns it into a runnable graph.
 ///
-/// Nodes name the agent, crew or tool they run; edges, conditional routes and fan-outs connect
-/// them; START and END are spelled ``start`` and ``end``.
+/// Nodes name the agent, crew, tool or workflow file they run; edges (plain or waiting
+/// joins), conditional routes and fan-outs connect them; START and END are spelled ``start``
+/// and ``end``.
 public struct WorkflowSpec: Sendable, Hashable {
     /// The entry, as edges and routes name it.
     public static let start = "START"
@@ -94,9 +95,21 @@ public struct WorkflowSpec: Sendable, Hashable {
         if !edges.contains(edge) { edges.append(edge) }
     }
 
-    /// Removes the edge `from` → `to`.
+    /// Removes the edge `from` → `to` (a plain or a join edge).
     public mutating func disconnect(_ from: String, _ to: String) {
-        edges.removeAll { $0 == WorkflowEdge(from: Self.canonical(from), to: Self.canonical(to)) }
+        let (from, to) = (Self.canonical(from), Self.canonical(to))
+        edges.removeAll { $0.from == from && $0.to == to }
+    }
+
+    /// The channel each awaited signal writes (``WorkflowNode/waitFor``): its
+    /// ``WorkflowNode/signalOutput``, else the channel of the signal's name; by signal name.
+    public var signalChannels: [String: String] {
+        var out: [String: String] = [:]
+        for n in nodes {
+            guard let signal = n.waitFor else { continue }
+            if out[signal] == nil { out[signal] = n.signalChannel }
+        }
+        return out
     }
 }
 
@@ -135,12 +148,17 @@ public enum WorkflowNodeKind: String, Sendable, Hashable, CaseIterable {
     case crew
     /// A tool (by name) is called with the node's arguments; its result is the output.
     case tool
+    /// Another workflow (a YAML file, by path relative to this one) runs to its end inside the
+    /// node, as a subgraph: it starts from the node's ``WorkflowNode/subgraphInputs`` and its
+    /// ``WorkflowNode/subgraphOutputs`` are written back.
+    case workflow
 
-    /// The YAML key of the node's input for this kind.
+    /// The YAML key of the node's input for this kind (a workflow node's `inputs:` are the
+    /// channels it starts from).
     public var inputKey: String {
         switch self {
         case .agent: return "prompt"
-        case .crew: return "inputs"
+        case .crew, .workflow: return "inputs"
         case .tool: return "arguments"
         }
     }
@@ -235,7 +253,8 @@ public struct WorkflowTimeouts: Sendable, Hashable {
 public struct WorkflowNode: Sendable, Hashable {
     public var name: String
     public var kind: WorkflowNodeKind
-    /// The agent, crew or tool it runs, by name.
+    /// The agent, crew or tool it runs, by name; for a workflow node, the workflow file's path
+    /// (relative to this workflow's file).
     public var uses: String
     /// The template given to it: an agent's prompt (a string), a tool's arguments (an object),
     /// a crew's inputs (an object of strings). `{placeholders}` are filled from the state.
@@ -254,11 +273,24 @@ public struct WorkflowNode: Sendable, Hashable {
     public var timeouts: WorkflowTimeouts?
     /// The priority of its tasks on a shared task queue (higher first); nil for 0.
     public var priority: Int?
+    /// A workflow node's `inputs:`: the channels its child workflow starts from; nil for the
+    /// channels both workflows declare.
+    public var subgraphInputs: [String]?
+    /// A workflow node's `outputs:`: the child's channels written back to this workflow
+    /// (through this workflow's reducers); nil for the channels both declare.
+    public var subgraphOutputs: [String]?
+    /// A signal the node waits for, durably, before its approval and its work (`wait_for:`);
+    /// the run waits for a signal until it is sent (`sparkplug workflow signal RUN NAME DATA`).
+    public var waitFor: String?
+    /// The channel the awaited signal's data is written to (`signal_output:`); nil for the
+    /// channel named like the signal.
+    public var signalOutput: String?
 
     public init(
         _ name: String, _ kind: WorkflowNodeKind, uses: String, input: JSONValue? = nil, output: String? = nil,
         outputFormat: WorkflowOutputFormat = .text, approval: String? = nil, approvalOutput: String? = nil,
-        retry: WorkflowRetry? = nil, timeouts: WorkflowTimeouts? = nil, priority: Int? = nil
+        retry: WorkflowRetry? = nil, timeouts: WorkflowTimeouts? = nil, priority: Int? = nil,
+        subgraphInputs: [String]? = nil, subgraphOutputs: [String]? = nil, waitFor: String? = nil, signalOutput: String? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -271,7 +303,15 @@ public struct WorkflowNode: Sendable, Hashable {
         self.retry = retry
         self.timeouts = timeouts
         self.priority = priority
+        self.subgraphInputs = subgraphInputs
+        self.subgraphOutputs = subgraphOutputs
+        self.waitFor = waitFor
+        self.signalOutput = signalOutput
     }
+
+    /// The channel the awaited signal writes: ``signalOutput``, else the signal's name; nil
+    /// when the node waits for none.
+    public var signalChannel: String? { waitFor.map { signalOutput ?? $0 } }
 
     /// Whether `answer` approves (see ``approval``).
     public static func approves(_ answer: JSONValue) -> Bool {
@@ -283,13 +323,18 @@ public struct WorkflowNode: Sendable, Hashable {
     }
 }
 
-/// After `from` runs, `to` runs.
+/// After `from` runs, `to` runs. A join edge (`join: true`) waits: `to` runs once, in the
+/// step after every source of a join edge into it has run (then it waits for all of them
+/// again); plain edges into the same node still run it on their own.
 public struct WorkflowEdge: Sendable, Hashable {
     public var from: String
     public var to: String
-    public init(from: String, to: String) {
+    /// Whether the edge is part of the join into `to`.
+    public var join: Bool
+    public init(from: String, to: String, join: Bool = false) {
         self.from = from
         self.to = to
+        self.join = join
     }
 }
 
@@ -343,7 +388,9 @@ public struct WorkflowProblem: Sendable, Hashable, CustomStringConvertible {
 
 extension WorkflowSpec {
     /// Every problem of the document, in a stable order: names (empty, duplicate, reserved),
-    /// channels a node or route uses but the state does not declare, inputs of the wrong shape,
+    /// channels a node, route or signal uses but the state does not declare, inputs of the
+    /// wrong shape, keys a workflow node cannot take, a signal written to two channels, joins
+    /// from START or from unknown nodes,
     /// edges and routes to nodes that do not exist, no entry, nodes no path from START reaches,
     /// nodes with no way out, and nodes with no path to END. Empty when the workflow can run.
     public func validate() -> [WorkflowProblem] {
@@ -381,6 +428,7 @@ extension WorkflowSpec {
         for p in timeouts?.problems() ?? [] { problem("defaults.timeouts." + p.key, p.message) }
 
         var nodeNames: Set<String> = []
+        var signalWriters: [String: (node: String, channel: String)] = [:]
         for n in nodes {
             let path = "nodes.\(n.name)"
             if n.name.isEmpty { problem("nodes", "a node has an empty name") }
@@ -402,6 +450,8 @@ extension WorkflowSpec {
                     if input.objectValue?.values.allSatisfy({ $0.stringValue != nil }) != true {
                         problem(key, "a crew's inputs are a mapping of text, found \(input.jsonString)")
                     }
+                case .workflow:
+                    problem(key, "a workflow node takes no template; its inputs are a list of the channels its child starts from")
                 }
                 for p in WorkflowTemplate.placeholders(in: input) {
                     let first = String(p.split(separator: ".")[0])
@@ -418,6 +468,43 @@ extension WorkflowSpec {
                     }
                 }
             }
+            if n.kind == .workflow {
+                let refused: [(key: String, given: Bool, why: String)] = [
+                    ("output", n.output != nil, "a workflow node writes back its child's channels (outputs), not one output"),
+                    ("output_format", n.outputFormat != .text, "a workflow node writes back its child's channels (outputs), not one output"),
+                    ("approval", n.approval != nil, "a workflow node runs its child without stopping; ask in a node before it"),
+                    ("approval_output", n.approvalOutput != nil, "a workflow node asks no question"),
+                    ("wait_for", n.waitFor != nil, "a workflow node runs its child without stopping; wait for the signal in a node before it"),
+                    ("priority", n.priority != nil, "a workflow node takes no slot on the task queue (its child's nodes do); set their priority"),
+                ]
+                for r in refused where r.given { problem(path + "." + r.key, r.why) }
+                for c in n.subgraphInputs ?? [] { checkChannel(c, path + ".inputs", "input") }
+                for c in n.subgraphOutputs ?? [] { checkChannel(c, path + ".outputs", "output") }
+            } else {
+                if n.subgraphInputs != nil {
+                    problem(path + ".inputs", "only a workflow node starts from a list of channels; a \(n.kind.rawValue) node's input is its \(n.kind.inputKey)")
+                }
+                if n.subgraphOutputs != nil {
+                    problem(path + ".outputs", "only a workflow node writes back a list of channels; a \(n.kind.rawValue) node writes its output")
+                }
+            }
+            if let signal = n.waitFor, n.kind != .workflow {
+                if signal.isEmpty {
+                    problem(path + ".wait_for", "names no signal")
+                } else if let channel = n.signalChannel {
+                    let key = path + (n.signalOutput != nil ? ".signal_output" : ".wait_for")
+                    if !channelNames.contains(channel) {
+                        problem(key, "signal \(signal) is written to the channel \(channel), which is not declared (declared: \(declaredList))"
+                            + (n.signalOutput == nil ? "; declare it under state, or name another channel with signal_output" : ""))
+                    } else if let other = signalWriters[signal], other.channel != channel {
+                        problem(key, "signal \(signal) is written to \(channel) here but to \(other.channel) by node \(other.node); a signal writes one channel")
+                    } else if signalWriters[signal] == nil {
+                        signalWriters[signal] = (n.name, channel)
+                    }
+                }
+            } else if n.waitFor == nil && n.signalOutput != nil {
+                problem(path + ".signal_output", "set wait_for too: signal_output names the channel of the signal the node waits for")
+            }
             for p in n.retry?.problems() ?? [] { problem(path + ".retry." + p.key, p.message) }
             for p in n.timeouts?.problems() ?? [] { problem(path + ".timeouts." + p.key, p.message) }
         }
@@ -430,7 +517,11 @@ extension WorkflowSpec {
             else if name != Self.end && !nodeNames.contains(name) { problem(path, "unknown node \(name) (nodes: \(nodeList))") }
         }
         for (i, e) in edges.enumerated() {
-            checkSource(e.from, "edges[\(i)].from")
+            if e.join && e.from == Self.start {
+                problem("edges[\(i)].from", "a join waits for nodes to run; START cannot be one of its sources")
+            } else {
+                checkSource(e.from, "edges[\(i)].from")
+            }
             checkTarget(e.to, "edges[\(i)].to")
         }
         for (i, r) in routes.enumerated() {

@@ -7,7 +7,8 @@ public typealias EndpointNamer = @Sendable (_ reference: String?) -> String?
 /// Runs workflow nodes for real: an agent node through ``AgentExecutor`` (with the agent's
 /// tools and model), a crew node through ``CrewRunner``, a tool node by calling the tool from
 /// the registry with its arguments checked against the tool's schema. The result text goes to
-/// the node's output channel.
+/// the node's output channel. A workflow node's file is loaded with ``WorkflowLoader``,
+/// relative to ``directory``, and its nodes resolve the same way (see ``subgraph(_:in:)``).
 public struct StandardNodeResolver: WorkflowNodeResolver {
     /// Agents nodes may name.
     public var agents: [AgentSpec]
@@ -22,12 +23,19 @@ public struct StandardNodeResolver: WorkflowNodeResolver {
     /// The model endpoint of each agent's model reference, for the per-endpoint limits of a
     /// task queue (``NodeResources/endpoint``).
     public var endpoints: EndpointNamer
+    /// The folder of the workflow's file: workflow nodes' files are relative to it (nil: the
+    /// current directory).
+    public var directory: URL?
+    /// The files of the workflows this resolver's workflow runs inside, outermost first (to
+    /// refuse cycles).
+    var using: [URL] = []
 
     public init(
         agents: [AgentSpec] = [], crews: [String: CrewSpec] = [:], tools: ToolRegistry = .builtIns(),
         models: @escaping ModelResolver, endpoints: @escaping EndpointNamer = StandardNodeResolver.provider(of:),
-        run: RunContext
+        run: RunContext, directory: URL? = nil
     ) {
+        self.directory = directory
         self.agents = agents
         self.crews = crews
         self.tools = tools
@@ -44,11 +52,13 @@ public struct StandardNodeResolver: WorkflowNodeResolver {
     }
 
     /// A resolver with the agents and crews `spec` names (`agents:`, `crews:`), read relative to
-    /// `directory` (the workflow file's folder). Throws the loaders' issues.
+    /// `directory` (the workflow file's folder, which workflow nodes' files are relative to
+    /// as well). Throws the loaders' issues.
     public static func loading(
         _ spec: WorkflowSpec, relativeTo directory: URL, tools: ToolRegistry = .builtIns(), models: @escaping ModelResolver,
         endpoints: @escaping EndpointNamer = StandardNodeResolver.provider(of:), run: RunContext
     ) throws -> StandardNodeResolver {
+        let directory = URL(fileURLWithPath: directory.path, isDirectory: true)
         var agents: [AgentSpec] = []
         if let file = spec.agentsFile {
             agents = try CrewLoader.loadAgents(file: URL(fileURLWithPath: file, relativeTo: directory)).agents
@@ -57,7 +67,31 @@ public struct StandardNodeResolver: WorkflowNodeResolver {
         for (name, folder) in spec.crews {
             crews[name] = try CrewLoader.load(directory: URL(fileURLWithPath: folder, relativeTo: directory)).crew
         }
-        return StandardNodeResolver(agents: agents, crews: crews, tools: tools, models: models, endpoints: endpoints, run: run)
+        return StandardNodeResolver(
+            agents: agents, crews: crews, tools: tools, models: models, endpoints: endpoints, run: run, directory: directory)
+    }
+
+    /// The workflow file a workflow node names (relative to ``directory``), loaded with
+    /// ``WorkflowLoader``, and a resolver for its nodes: the same tools, models and run; its
+    /// own `agents:` file (relative to the child's folder), else this resolver's agents; this
+    /// resolver's crews with the child's own `crews:` added. Throws the loader's issues, and
+    /// ``WorkflowBuildError/badSubgraph(node:file:message:)`` for files that use each other
+    /// in a cycle.
+    public func subgraph(_ node: WorkflowNode, in workflow: WorkflowSpec) throws -> WorkflowSubgraph {
+        let base = URL(fileURLWithPath: directory?.path ?? FileManager.default.currentDirectoryPath, isDirectory: true)
+        let file = URL(fileURLWithPath: node.uses, relativeTo: base).standardizedFileURL
+        if using.contains(file) {
+            let names = (using.drop(while: { $0 != file }) + [file]).map(\.lastPathComponent)
+            throw WorkflowBuildError.badSubgraph(
+                node: node.name, file: node.uses, message: "the workflow files use each other in a cycle: \(names.joined(separator: " → "))")
+        }
+        let spec = try WorkflowLoader.load(file: file)
+        var child = try Self.loading(
+            spec, relativeTo: file.deletingLastPathComponent(), tools: tools, models: models, endpoints: endpoints, run: run)
+        if spec.agentsFile == nil { child.agents = agents }
+        child.crews = crews.merging(child.crews) { _, own in own }
+        child.using = using + [file]
+        return WorkflowSubgraph(spec: spec, resolver: child)
     }
 
     /// An agent node counts against its agent (by name) and its agent's model endpoint;
@@ -73,6 +107,9 @@ public struct StandardNodeResolver: WorkflowNodeResolver {
         case .agent: return try agentNode(node, workflow)
         case .crew: return try crewNode(node, workflow)
         case .tool: return try toolNode(node, workflow)
+        case .workflow:
+            throw WorkflowBuildError.badSubgraph(
+                node: node.name, file: node.uses, message: "a workflow node runs as a subgraph (see subgraph(_:in:)), not as a function")
         }
     }
 

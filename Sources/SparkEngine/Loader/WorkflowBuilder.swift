@@ -1,8 +1,9 @@
 import Foundation
 import SparkCore
 
-/// Turns a workflow node (an agent, crew or tool by name) into the function the graph runs.
-/// ``StandardNodeResolver`` is the real one; tests and embedders may bring their own.
+/// Turns a workflow node (an agent, crew or tool by name) into the function the graph runs,
+/// and a workflow node into the workflow it runs. ``StandardNodeResolver`` is the real one;
+/// tests and embedders may bring their own.
 public protocol WorkflowNodeResolver: Sendable {
     /// The body of `node`: fills its input from the state, does the work and returns the
     /// update of its output channel (``WorkflowNode/outputUpdate(_:in:)``). Throws when the
@@ -13,11 +14,30 @@ public protocol WorkflowNodeResolver: Sendable {
     /// model endpoint it calls (the builder sets the priority from the node's `priority:`).
     /// The default names the agent of an agent node and no endpoint.
     func resources(for node: WorkflowNode, in workflow: WorkflowSpec) -> NodeResources
+
+    /// The workflow a workflow node (`workflow: FILE`) runs as its subgraph, and the resolver
+    /// of that workflow's nodes. The default refuses: it has no files to read.
+    func subgraph(_ node: WorkflowNode, in workflow: WorkflowSpec) throws -> WorkflowSubgraph
 }
 
 extension WorkflowNodeResolver {
     public func resources(for node: WorkflowNode, in workflow: WorkflowSpec) -> NodeResources {
         node.kind == .agent ? NodeResources(agent: node.uses) : .none
+    }
+
+    public func subgraph(_ node: WorkflowNode, in workflow: WorkflowSpec) throws -> WorkflowSubgraph {
+        throw WorkflowBuildError.badSubgraph(node: node.name, file: node.uses, message: "this resolver reads no workflow files")
+    }
+}
+
+/// The workflow a workflow node runs, with the resolver of its own nodes.
+public struct WorkflowSubgraph: Sendable {
+    public var spec: WorkflowSpec
+    public var resolver: any WorkflowNodeResolver
+
+    public init(spec: WorkflowSpec, resolver: any WorkflowNodeResolver) {
+        self.spec = spec
+        self.resolver = resolver
     }
 }
 
@@ -38,6 +58,9 @@ public enum WorkflowBuildError: Error, Sendable, Hashable, CustomStringConvertib
     case badOutput(node: String, message: String)
     /// A fan-out's channel does not hold a list.
     case fanOutNotList(from: String, channel: String, found: String)
+    /// A workflow node's file cannot run as its subgraph (a cycle of files, a child that
+    /// stops for a human or a signal, no way to read it).
+    case badSubgraph(node: String, file: String, message: String)
 
     public var description: String {
         switch self {
@@ -56,6 +79,7 @@ public enum WorkflowBuildError: Error, Sendable, Hashable, CustomStringConvertib
         case .badOutput(let node, let message): return "node \(node): \(message)"
         case .fanOutNotList(let from, let channel, let found):
             return "the fan-out after \(from) runs over \(channel), which holds \(found), not a list"
+        case .badSubgraph(let node, let file, let message): return "node \(node) (workflow \(file)): \(message)"
         }
     }
 }
@@ -119,12 +143,17 @@ extension WorkflowTimeouts {
 
 extension WorkflowSpec {
     /// The workflow as a ``StateGraph``: its channels, one function node per node (resolved by
-    /// `resolver`, asking the node's approval question first) as an activity with the node's
-    /// `retry:` and `timeouts:` (the engine retries it; see ``RetryPolicy``) and its queue
-    /// resources (the resolver's agent and endpoint, the node's `priority:`), its edges,
-    /// routes and fan-outs. Throws ``WorkflowBuildError/invalid(_:)`` for a document with
-    /// problems, and what the resolver throws for unknown agents, crews or tools.
-    public func stateGraph(resolver: some WorkflowNodeResolver) throws -> StateGraph {
+    /// `resolver`, waiting for its signal and asking its approval question first) as an
+    /// activity with the node's `retry:` and `timeouts:` (the engine retries it; see
+    /// ``RetryPolicy``) and its queue resources (the resolver's agent and endpoint, the node's
+    /// `priority:`); a subgraph per workflow node (its workflow from the resolver, compiled
+    /// with `clock` and `queue`; not retried unless it sets `retry:`); the signals nodes wait
+    /// for; its edges (join edges into one node as one waiting edge), routes and fan-outs.
+    /// Throws ``WorkflowBuildError/invalid(_:)`` for a document with problems, and what the
+    /// resolver throws for unknown agents, crews, tools or workflow files.
+    public func stateGraph(
+        resolver: some WorkflowNodeResolver, clock: any Clock<Duration> = ContinuousClock(), queue: TaskQueue? = nil
+    ) throws -> StateGraph {
         let problems = validate()
         if !problems.isEmpty { throw WorkflowBuildError.invalid(problems) }
         var channelMap: [String: Channel] = [:]
@@ -137,7 +166,19 @@ extension WorkflowSpec {
             }
         }
         var graph = StateGraph(channels: channelMap)
+        for (signal, channel) in signalChannels { graph.addSignal(signal, channel: channel) }
         for node in nodes {
+            if node.kind == .workflow {
+                let sub = try resolver.subgraph(node, in: self)
+                if let problem = WorkflowLoader.subgraphProblem(sub.spec, file: URL(fileURLWithPath: node.uses)) {
+                    throw WorkflowBuildError.badSubgraph(node: node.name, file: node.uses, message: problem)
+                }
+                let child = try sub.spec.compile(resolver: sub.resolver, clock: clock, queue: queue)
+                graph.addSubgraph(
+                    node.name, child, inputs: node.subgraphInputs, outputs: node.subgraphOutputs, retry: node.retry?.policy,
+                    timeouts: node.timeouts?.limits)
+                continue
+            }
             let body = try resolver.resolve(node, in: self)
             var resources = resolver.resources(for: node, in: self)
             resources.priority = node.priority ?? 0
@@ -146,7 +187,12 @@ extension WorkflowSpec {
                 Self.wrap(body, node: node, workflow: self))
         }
         func engine(_ name: String) -> String { name == Self.start ? START : name == Self.end ? END : name }
-        for e in edges { graph.addEdge(engine(e.from), engine(e.to)) }
+        for e in edges where !e.join { graph.addEdge(engine(e.from), engine(e.to)) }
+        var joins: [(to: String, from: [String])] = []
+        for e in edges where e.join {
+            if let i = joins.firstIndex(where: { $0.to == e.to }) { joins[i].from.append(e.from) } else { joins.append((e.to, [e.from])) }
+        }
+        for j in joins { graph.addEdge(from: j.from.map(engine), to: engine(j.to)) }
         for r in routes {
             var targets: [String] = []
             for t in r.cases.map(\.to) + [r.otherwise] where !targets.contains(engine(t)) { targets.append(engine(t)) }
@@ -179,14 +225,25 @@ extension WorkflowSpec {
         recursionLimit: Int = 25, clock: any Clock<Duration> = ContinuousClock(), queue: TaskQueue? = nil,
         events: (@Sendable (WorkflowEvent) -> Void)? = nil
     ) throws -> CompiledGraph {
-        try stateGraph(resolver: resolver).compile(
+        try stateGraph(resolver: resolver, clock: clock, queue: queue).compile(
             checkpointer: checkpointer, retention: retention, recursionLimit: recursionLimit, retry: retry?.policy ?? .default,
             timeouts: timeouts?.limits ?? .default, clock: clock, queue: queue, events: events)
     }
 
-    /// `body` with the node's approval question asked first (on a retry, the recorded answer
-    /// is reused and the question is not asked again).
+    /// `body` after the node's signal (`wait_for:`; its data is in the state by then) and its
+    /// approval question (on a retry, the recorded signal and answer are reused and the
+    /// question is not asked again).
     static func wrap(_ body: @escaping NodeFunction, node: WorkflowNode, workflow: WorkflowSpec) -> NodeFunction {
+        let asked = ask(body, node: node, workflow: workflow)
+        guard let signal = node.waitFor else { return asked }
+        return { ctx in
+            _ = try ctx.waitForSignal(signal)
+            return try await asked(ctx)
+        }
+    }
+
+    /// `body` with the node's approval question asked first.
+    static func ask(_ body: @escaping NodeFunction, node: WorkflowNode, workflow: WorkflowSpec) -> NodeFunction {
         guard let approval = node.approval else { return body }
         return { ctx in
             let question: String

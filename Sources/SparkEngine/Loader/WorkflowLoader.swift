@@ -20,17 +20,24 @@ public typealias WorkflowLoadIssue = LoadIssue
 ///   verdict: {reducer: replace, default: "pending"}
 /// nodes:
 ///   add:
-///     tool: calculator           # or agent: NAME, crew: NAME
+///     tool: calculator           # or agent: NAME, crew: NAME, workflow: FILE
 ///     arguments: {expression: "{a} + {b}"}   # prompt: for agents, inputs: for crews
 ///     output: total
 ///     output_format: json        # text (default) or json
+///     wait_for: go               # optional: wait for signal `go` first (durably)
+///     signal_output: go_data     # its channel (default: the channel named like the signal)
 ///     approval: "Add {a} and {b}?"           # optional: a human answers first
 ///     approval_output: approved
 ///     retry: {max_attempts: 3, initial_delay: 1, backoff: 2, max_delay: 30, non_retryable: [validation]}
 ///     timeouts: {start_to_close: 30, heartbeat: 10, schedule_to_close: 120}   # seconds
 ///     priority: 5                # on a shared task queue, higher first (default 0)
+///   check:
+///     workflow: check.yaml       # another workflow file, run as a subgraph
+///     inputs: [total]            # channels it starts from (default: those both declare)
+///     outputs: [verdict]         # channels written back (default: the same)
 /// edges:
 ///   - {from: START, to: add}     # from and to may be lists (an edge from each to each)
+///   - {from: [add, check], to: file, join: true}   # file runs once, after both ran
 /// routes:
 ///   - from: add
 ///     cases:
@@ -45,6 +52,12 @@ public typealias WorkflowLoadIssue = LoadIssue
 /// ``ActivityTimeouts`` (`schedule_to_start`, `start_to_close`, `schedule_to_close`,
 /// `heartbeat`).
 ///
+/// A `workflow:` node's file is loaded with this loader when the parent is (its issues name
+/// its own file and line; its `agents:` and `crews:` are relative to it). Its `inputs:` and
+/// `outputs:` must be channels both workflows declare; it may not ask a human or wait for a
+/// signal (a subgraph's steps are not saved); files that use each other in a cycle are refused.
+/// A join edge waits for every source of the join edges into its target (see ``WorkflowEdge``).
+///
 /// Everything is checked at load: unknown keys, wrong types, bad reducers, conditions that do
 /// not parse (with their column), and every problem ``WorkflowSpec/validate()`` finds (unknown
 /// targets, unreachable nodes, no path to END…). Each is a ``WorkflowLoadIssue`` naming the
@@ -53,7 +66,7 @@ public enum WorkflowLoader {
     static let topKeys = ["name", "description", "agents", "crews", "defaults", "state", "nodes", "edges", "routes", "fan_out"]
     static let nodeKeys = [
         "agent", "crew", "tool", "prompt", "arguments", "inputs", "output", "output_format", "approval",
-        "approval_output", "retry", "timeouts", "priority",
+        "approval_output", "retry", "timeouts", "priority", "workflow", "outputs", "wait_for", "signal_output",
     ]
     static let retryKeys = ["max_attempts", "initial_delay", "initial_interval", "backoff", "max_delay", "max_interval", "non_retryable"]
     static let timeoutKeys = ["schedule_to_start", "start_to_close", "schedule_to_close", "heartbeat"]
@@ -72,31 +85,91 @@ public enum WorkflowLoader {
     /// Loads a workflow from YAML `text`; `file` names it in issues (its base name is the
     /// workflow's name when the document gives none).
     public static func load(yaml text: String, file: String = "workflow.yaml") throws -> WorkflowSpec {
+        try load(yaml: text, file: file, using: [])
+    }
+
+    /// Loads a workflow; `using` are the files of the workflows that use it as a subgraph,
+    /// outermost first (to refuse cycles).
+    static func load(yaml text: String, file: String, using: [URL]) throws -> WorkflowSpec {
         var parser = Parser(reader: YAMLReader())
         guard let root = try parser.reader.document(text: text, file: file) else {
             throw WorkflowLoadIssue(file: file, line: nil, key: "(file)", message: "the workflow is empty")
         }
         let spec = try parser.workflow(root, defaultName: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)
         if let problem = spec.validate().first { throw parser.issue(problem) }
+        let chain = using + [URL(fileURLWithPath: file).standardizedFileURL]
+        for node in spec.nodes where node.kind == .workflow {
+            let key = "nodes.\(node.name).workflow"
+            let at = parser.marks[key] ?? parser.marks["nodes.\(node.name)"]
+            func fail(_ message: String) -> WorkflowLoadIssue {
+                at.map { parser.issue($0, key: key, message) } ?? WorkflowLoadIssue(file: file, line: nil, key: key, message: message)
+            }
+            let url = subgraphFile(node.uses, of: file)
+            if chain.contains(url) {
+                let names = (chain.drop(while: { $0 != url }) + [url]).map(\.lastPathComponent)
+                throw fail("the workflow files use each other in a cycle: \(names.joined(separator: " → "))")
+            }
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                throw fail("cannot read the workflow file \(url.path)")
+            }
+            let child = try load(yaml: text, file: url.path, using: chain)
+            if let problem = subgraphProblem(child, file: url) { throw fail(problem) }
+            let declared = Set(child.channels.map(\.name))
+            for (list, name) in [(node.subgraphInputs, "inputs"), (node.subgraphOutputs, "outputs")] {
+                for c in list ?? [] where !declared.contains(c) {
+                    let at = parser.marks["nodes.\(node.name).\(name)"] ?? at
+                    let message = "\(c) is not a channel of \(url.lastPathComponent) (it declares: "
+                        + (child.channels.isEmpty ? "none" : child.channels.map(\.name).joined(separator: ", ")) + ")"
+                    throw at.map { parser.issue($0, key: "nodes.\(node.name).\(name)", message) }
+                        ?? WorkflowLoadIssue(file: file, line: nil, key: "nodes.\(node.name).\(name)", message: message)
+                }
+            }
+        }
         return spec
+    }
+
+    /// The file a `workflow:` node names, relative to the folder of the workflow `file`.
+    static func subgraphFile(_ path: String, of file: String) -> URL {
+        URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: file).deletingLastPathComponent()).standardizedFileURL
+    }
+
+    /// Why `child` (loaded from `file`) cannot run as a subgraph, or nil: its run is not saved,
+    /// so none of its nodes may ask a human or wait for a signal.
+    static func subgraphProblem(_ child: WorkflowSpec, file: URL) -> String? {
+        guard let n = child.nodes.first(where: { $0.approval != nil || $0.waitFor != nil }) else { return nil }
+        let what = n.waitFor.map { "waits for signal \($0)" } ?? "asks a human (approval)"
+        return "node \(n.name) of \(file.lastPathComponent) \(what), but a workflow run as a subgraph cannot stop "
+            + "(its steps are not saved); move the \(n.waitFor != nil ? "wait" : "question") to this workflow"
     }
 
     struct Parser {
         var reader: YAMLReader
         /// The YAML node of every key path read, for issues found after parsing.
         var marks: [String: Node] = [:]
+        /// The YAML path (`edges[i]`) of each edge of the spec: one entry with lists for `from`
+        /// or `to` gives several edges.
+        var edgePaths: [String] = []
 
         func issue(_ node: Node, key: String, _ message: String) -> WorkflowLoadIssue { reader.issue(node, key: key, message) }
 
         /// The issue for a validation problem, at the line of its key (or of the nearest key above).
         func issue(_ problem: WorkflowProblem) -> WorkflowLoadIssue {
-            var path = problem.path
+            let key = yamlPath(problem.path)
+            var path = key
             while true {
-                if let node = marks[path] { return issue(node, key: problem.path, problem.message) }
+                if let node = marks[path] { return issue(node, key: key, problem.message) }
                 guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
                 path = String(path[..<cut])
             }
-            return WorkflowLoadIssue(file: reader.file, line: nil, key: problem.path, message: problem.message)
+            return WorkflowLoadIssue(file: reader.file, line: nil, key: key, message: problem.message)
+        }
+
+        /// A problem's path with the spec's edge index (`edges[3].to`) as the YAML entry's.
+        func yamlPath(_ path: String) -> String {
+            guard path.hasPrefix("edges["), let close = path.firstIndex(of: "]"),
+                  let k = Int(path[path.index(path.startIndex, offsetBy: 6)..<close]), k < edgePaths.count
+            else { return path }
+            return edgePaths[k] + path[path.index(after: close)...]
         }
 
         /// The pairs of a mapping, refusing keys outside `allowed` (naming them and what is allowed).
@@ -155,7 +228,11 @@ public enum WorkflowLoader {
                         spec.nodes.append(try node(name, n))
                     }
                 case "edges":
-                    for (i, e) in try list(v, path: k, what: "edges").enumerated() { spec.edges += try edges(e, path: "edges[\(i)]") }
+                    for (i, e) in try list(v, path: k, what: "edges").enumerated() {
+                        let made = try edges(e, path: "edges[\(i)]")
+                        spec.edges += made
+                        edgePaths += Array(repeating: "edges[\(i)]", count: made.count)
+                    }
                 case "routes":
                     for (i, r) in try list(v, path: k, what: "routes").enumerated() { spec.routes.append(try route(r, path: "routes[\(i)]")) }
                 case "fan_out":
@@ -193,12 +270,22 @@ public enum WorkflowLoader {
             let kinds = pairs.filter { WorkflowNodeKind(rawValue: $0.key) != nil }
             guard kinds.count == 1, let kindPair = kinds.first, let kind = WorkflowNodeKind(rawValue: kindPair.key) else {
                 let why = kinds.isEmpty ? "names nothing to run" : "names both \(kinds.map(\.key).joined(separator: " and "))"
-                throw issue(kinds.dropFirst().first?.node ?? node, key: path, "node '\(name)' \(why); give exactly one of agent, crew or tool")
+                throw issue(kinds.dropFirst().first?.node ?? node, key: path,
+                            "node '\(name)' \(why); give exactly one of agent, crew, tool or workflow")
             }
             var n = WorkflowNode(name, kind, uses: try reader.string(kindPair.node, key: "\(path).\(kind.rawValue)"))
             for (k, v) in pairs {
                 let key = "\(path).\(k)"
                 switch k {
+                case "inputs" where kind == .workflow:
+                    n.subgraphInputs = try channels(v, key: key)
+                case "outputs":
+                    guard kind == .workflow else {
+                        throw issue(v, key: key, "'outputs' is for workflow nodes (the child's channels written back); a \(kind.rawValue) node writes 'output'")
+                    }
+                    n.subgraphOutputs = try channels(v, key: key)
+                case "wait_for": n.waitFor = try reader.string(v, key: key)
+                case "signal_output": n.signalOutput = try reader.string(v, key: key)
                 case "prompt", "arguments", "inputs":
                     guard k == kind.inputKey else {
                         throw issue(v, key: key, "'\(k)' is for \(k == "prompt" ? "agent" : k == "arguments" ? "tool" : "crew") nodes; a \(kind.rawValue) node takes '\(kind.inputKey)'")
@@ -220,6 +307,14 @@ public enum WorkflowLoader {
                 }
             }
             return n
+        }
+
+        /// A list of channel names (a workflow node's `inputs:` or `outputs:`), each given once.
+        func channels(_ node: Node, key: String) throws -> [String] {
+            let names = try reader.strings(node, key: key)
+            var seen: Set<String> = []
+            for name in names where !seen.insert(name).inserted { throw issue(node, key: key, "channel \(name) is listed twice") }
+            return names
         }
 
         /// A `retry:` mapping; every value is checked here, so an issue names the key as written.
@@ -275,15 +370,21 @@ public enum WorkflowLoader {
 
         mutating func edges(_ node: Node, path: String) throws -> [WorkflowEdge] {
             var ends: [String: [String]] = [:]
-            for (k, v) in try mapping(node, path: path, allowed: ["from", "to"], what: "an edge (from, to)") {
-                if case .sequence = v {
+            var join = false
+            for (k, v) in try mapping(node, path: path, allowed: ["from", "to", "join"], what: "an edge (from, to, join)") {
+                if k == "join" {
+                    join = try reader.bool(v, key: "\(path).join")
+                } else if case .sequence = v {
                     ends[k] = try list(v, path: "\(path).\(k)", what: "node names").map { try name($0, key: "\(path).\(k)") }
                 } else {
                     ends[k] = [try name(v, key: "\(path).\(k)")]
                 }
             }
             for k in ["from", "to"] where (ends[k] ?? []).isEmpty { throw issue(node, key: "\(path).\(k)", "the edge has no '\(k)'") }
-            return ends["from"]!.flatMap { from in ends["to"]!.map { WorkflowEdge(from: from, to: $0) } }
+            if join, let to = marks["\(path).to"], ends["to"]!.count > 1 {
+                throw issue(to, key: "\(path).to", "a join leads to one node; found \(ends["to"]!.count) (give one join per target)")
+            }
+            return ends["from"]!.flatMap { from in ends["to"]!.map { WorkflowEdge(from: from, to: $0, join: join) } }
         }
 
         mutating func route(_ node: Node, path: String) throws -> WorkflowRoute {

@@ -121,7 +121,7 @@ public enum KeyMap {
 
     /// The footer's hints while the workflow builder is open.
     public static var builderFooter: [(keys: String, label: String)] {
-        [("a", "add"), ("c", "connect"), ("x", "remove"), ("1-3", "kind"), ("r", "runs"), ("~", "condition"), ("s", "save"),
+        [("a", "add"), ("c", "connect"), ("x", "remove"), ("1-4", "kind"), ("r", "runs"), ("~", "condition"), ("s", "save"),
          ("Esc", "close"), ("?", "help"), ("q", "quit")]
     }
 

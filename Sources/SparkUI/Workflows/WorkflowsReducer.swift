@@ -130,7 +130,7 @@ extension AppState {
             }
             workflows.builder = b
             workflows.prompt = nil
-            status = "added \(text) (1–3 set its kind, r what it runs, c connects it)"
+            status = "added \(text) (1–4 set its kind, r what it runs, c connects it)"
         case .reference(let node):
             guard var b = workflows.builder else { workflows.prompt = nil; return [] }
             do {
@@ -321,7 +321,7 @@ extension AppState {
             status = "connect \(WorkflowGraph.displayName(name)) to…: pick the target with ↑ ↓ and Enter, or click it (Esc cancels)"
         case .char("x"), .delete:
             attempt { b throws(WorkflowEditError) in try b.removeSelected() }
-        case .char(let c) where ("1"..."3").contains(c):
+        case .char(let c) where ("1"..."4").contains(c):
             let kind = WorkflowNodeKind.allCases[(c.wholeNumberValue ?? 1) - 1]
             attempt { b throws(WorkflowEditError) in
                 try b.setKind(kind)

@@ -71,7 +71,8 @@ public struct WorkflowGraph: Sendable, Hashable {
     public let edges: [WorkflowGraphEdge]
 
     /// The graph of `spec`: its nodes in order, then its edges, route cases (labelled with
-    /// their conditions), route defaults ("else") and fan-outs ("each ITEMS"), in order.
+    /// their conditions), route defaults ("else") and fan-outs ("each ITEMS"), in order; join
+    /// edges are labelled "join".
     public init(spec: WorkflowSpec, file: String? = nil) {
         self.spec = spec
         self.file = file
@@ -83,7 +84,9 @@ public struct WorkflowGraph: Sendable, Hashable {
 
     /// The edges of `spec`, as ``init(spec:file:)`` draws them.
     public static func edges(of spec: WorkflowSpec) -> [WorkflowGraphEdge] {
-        var out = spec.edges.enumerated().map { i, e in WorkflowGraphEdge(from: node(e.from), to: node(e.to), source: .edge(i)) }
+        var out = spec.edges.enumerated().map { i, e in
+            WorkflowGraphEdge(from: node(e.from), to: node(e.to), label: e.join ? "join" : nil, source: .edge(i))
+        }
         for (r, route) in spec.routes.enumerated() {
             for (c, item) in route.cases.enumerated() {
                 out.append(WorkflowGraphEdge(from: node(route.from), to: node(item.to), conditional: true, label: item.when.description,
