@@ -32,18 +32,6 @@ private func loadIssue(_ file: URL) -> WorkflowLoadIssue? {
     }
 }
 
-/// The issue loading YAML `text` throws, or nil when it loads.
-private func loadIssue(_ text: String) -> WorkflowLoadIssue? {
-    do {
-        _ = try WorkflowLoader.load(yaml: text, file: "bad.yaml")
-        return nil
-    } catch let issue as WorkflowLoadIssue {
-        return issue
-    } catch {
-        Issue.record("unexpected error \(error)")
-        return nil
-    }
-}
 
 private let child = """
     name: double

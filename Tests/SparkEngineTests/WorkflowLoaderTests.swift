@@ -9,8 +9,9 @@ import Testing
 private let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("examples/workflows")
 
-/// The issue loading `yaml` throws, or nil when it loads.
-private func loadIssue(_ yaml: String) -> WorkflowLoadIssue? {
+/// The issue loading `yaml` (as "bad.yaml") throws, or nil when it loads. Shared by the
+/// workflow loader tests.
+func loadIssue(_ yaml: String) -> WorkflowLoadIssue? {
     do {
         _ = try WorkflowLoader.load(yaml: yaml, file: "bad.yaml")
         return nil
