@@ -466,6 +466,14 @@ public struct CompiledGraph: Sendable {
         let run = try await run(
             RunScope(thread: thread, emit: nil, control: nil), values: values, tasks: next, pending: [:], step: 0, parent: nil,
             saving: false)
+        // Only a finished subgraph has outputs; the run loop already refuses questions and
+        // signal waits inside one, so what is left here is a cancelled or terminated run.
+        switch run.status {
+        case .completed: break
+        case .interrupted(let asked): throw WorkflowError.interruptInSubgraph(node: asked.first?.node ?? "?")
+        case .waitingForSignal(let waits): throw WorkflowError.interruptInSubgraph(node: waits.first?.node ?? "?")
+        case .cancelled, .terminated: throw CancellationError()
+        }
         var update: StateUpdate = [:]
         for k in outputs ?? shared { if let v = run.state[k] { update[k] = v } }
         return update
