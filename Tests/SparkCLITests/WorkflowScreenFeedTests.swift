@@ -142,6 +142,14 @@ import Testing
         #expect(runs.count == 2 && runs.allSatisfy { $0.name == "publish" })
         let forkID = try #require(runs.first { $0.id != id }?.id)
         #expect(try await f.store.workflowSource(runID: forkID)?.file == f.file.path)
+        // The fork waits; resuming it from the screen runs it to its own question.
+        let resumed = await f.desk.resume(forkID)
+        guard case .done(let summary) = resumed else {
+            Issue.record("resume failed: \(resumed)")
+            return
+        }
+        #expect(summary.contains(forkID))
+        #expect(try await f.store.latest(thread: forkID)?.interrupts.first?.value == "Publish v2?")
         let bad = await f.desk.fork(id, at: list[0].id, values: ["drafft": "v3"])
         #expect(bad == .failed("cannot fork run \(id): fork drafft: workflow publish has no state channel drafft (declared: draft, approved, published)"))
 

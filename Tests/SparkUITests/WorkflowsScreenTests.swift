@@ -124,6 +124,20 @@ import Testing
         #expect(s.reduce(.command(PaletteInvocation(commandID: "workflows.replay"))) == [.workflow(.replay(run: "r7f3a91c", checkpoint: id))])
     }
 
+    @Test func resumeGoesOnWithAStoppedRunButNotOneThatWaitsForAnAnswer() {
+        var s = F.state()
+        // The selected run waits for an answer: resuming it would only ask again.
+        #expect(s.reduce(Self.key(.char("R"))) == [])
+        #expect(s.status == "run r7f3a91c waits for an answer: i, then a, y or n")
+        var failed = F.waitingRun
+        failed.status = .failed
+        _ = s.reduce(.workflows(.runUpdated(failed)))
+        _ = s.reduce(.workflows(.interrupts([])))
+        #expect(s.reduce(Self.key(.char("R"))) == [.workflow(.resume(run: "r7f3a91c"))])
+        #expect(s.status == "resuming run r7f3a91c…")
+        #expect(s.reduce(.command(PaletteInvocation(commandID: "workflows.resume"))) == [.workflow(.resume(run: "r7f3a91c"))])
+    }
+
     @Test func interruptsAreAnsweredApprovedOrRejected() {
         var s = F.state()
         #expect(s.status?.hasPrefix("review of run r7f3a91c asks: Publish this draft?") == true)

@@ -52,6 +52,8 @@ final class WorkflowDesk: Sendable {
             return [.workflows(background("resuming run \(run), rejected…") { await self.answer(run, task: task, .bool(false)) })]
         case .replay(let run, let checkpoint):
             return [.workflows(background("replaying run \(run)…") { await self.replay(run, from: checkpoint) })]
+        case .resume(let run):
+            return [.workflows(background("resuming run \(run)…") { await self.resume(run) })]
         case .fork(let run, let checkpoint, let values):
             return [.workflows(await fork(run, at: checkpoint, values: values))]
         case .save(let spec, let file):
@@ -85,6 +87,12 @@ final class WorkflowDesk: Sendable {
             }
             return { graph in try await graph.resume(thread: id, answers: [task: value]) }
         }
+    }
+
+    /// Goes on with run `id` from its newest checkpoint, as `workflow resume --restart` does
+    /// (a person asked for it, so a cancelled run starts again too).
+    func resume(_ id: String) async -> WorkflowUpdate {
+        await go(id, doing: "resume") { _ in { graph in try await graph.resume(thread: id, answer: nil, restart: true) } }
     }
 
     /// Runs `id` again from checkpoint `checkpoint` to its next stop.

@@ -71,6 +71,8 @@ public enum AppCommands {
         PaletteCommand(id: "workflows.replay", title: "Replay checkpoint", category: "Workflows", keybinding: "r",
                        aliases: ["replay"]),
         PaletteCommand(id: "workflows.fork", title: "Fork checkpoint", category: "Workflows", keybinding: "f", aliases: ["fork"]),
+        PaletteCommand(id: "workflows.resume", title: "Resume the selected run", category: "Workflows", keybinding: "R",
+                       aliases: ["resume", "continue run"]),
         PaletteCommand(id: "workflows.builder", title: "Open builder", category: "Workflows", keybinding: "b",
                        aliases: ["builder", "new workflow", "draw workflow"]),
         PaletteCommand(id: "workflows.edit", title: "Edit the selected workflow in the builder", category: "Workflows", keybinding: "e",

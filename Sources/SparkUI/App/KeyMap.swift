@@ -52,7 +52,7 @@ public enum KeyMap {
             KeyBinding(keys: "Tab  i  Esc", action: "runs, checkpoints, interrupts, queue, nodes; interrupts; runs"),
             KeyBinding(keys: "↑ ↓  PgUp PgDn", action: "select a run, checkpoint, question, task or node"),
             KeyBinding(keys: "[  ]", action: "scroll the checkpoint's state and changes"),
-            KeyBinding(keys: "r  f", action: "replay, fork (key=value edits it) the selected checkpoint"),
+            KeyBinding(keys: "r  f  R", action: "replay, fork (key=value edits it) the checkpoint; resume the run"),
             KeyBinding(keys: "a  y  n", action: "answer, approve, reject the selected question"),
             KeyBinding(keys: "b  e", action: "open the builder, edit the selected workflow in it"),
             KeyBinding(keys: "mouse", action: "click a row or a bottom tab, wheel to scroll"),

@@ -39,6 +39,7 @@ extension AppState {
         case .char("["): workflows.detailScroll = max(0, workflows.detailScroll - 5)
         case .char("]"): workflows.detailScroll += 5
         case .char("r"): return run(PaletteInvocation(commandID: "workflows.replay"))
+        case .char("R"): return run(PaletteInvocation(commandID: "workflows.resume"))
         case .char("f"): return run(PaletteInvocation(commandID: "workflows.fork"))
         case .char("a"): return run(PaletteInvocation(commandID: "workflows.answer"))
         case .char("y"): return run(PaletteInvocation(commandID: "workflows.approve"))
@@ -236,6 +237,26 @@ extension AppState {
             guard let (run, c) = targetCheckpoint() else { return [] }
             status = "replaying run \(Self.shortID(run)) from step \(c.step) (checkpoint \(Self.shortCheckpointID(c.id)))…"
             return [.workflow(.replay(run: run, checkpoint: c.id))]
+        case "workflows.resume":
+            screen = .workflows
+            guard let r = workflows.selectedRun else {
+                status = "no run selected"
+                return []
+            }
+            switch r.status {
+            case .running:
+                status = "run \(Self.shortID(r.id)) is running"
+                return []
+            case .completed, .terminated:
+                status = "run \(Self.shortID(r.id)) is \(r.status.rawValue); r replays it from a checkpoint, f forks it"
+                return []
+            case .waiting where workflows.interrupts.contains { $0.run == r.id }:
+                status = "run \(Self.shortID(r.id)) waits for an answer: i, then a, y or n"
+                return []
+            case .waiting, .failed, .cancelled:
+                status = "resuming run \(Self.shortID(r.id))…"
+                return [.workflow(.resume(run: r.id))]
+            }
         case "workflows.fork":
             screen = .workflows
             guard let (run, c) = targetCheckpoint() else { return [] }

@@ -300,6 +300,8 @@ public enum WorkflowRequest: Sendable, Hashable {
     case loadCheckpoints(run: String)
     /// Run again from a checkpoint on the same thread.
     case replay(run: String, checkpoint: String)
+    /// Go on with a stopped run from its newest checkpoint (a fork, a failed or cancelled run).
+    case resume(run: String)
     /// Start a new thread from a checkpoint, with `values` written over its state first
     /// (empty: fork as it is).
     case fork(run: String, checkpoint: String, values: [String: JSONValue])
