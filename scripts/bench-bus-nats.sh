@@ -4,6 +4,8 @@
 # two things for 128-byte messages: end-to-end messages/s from a publisher connection to one
 # subscriber on another (publishers flush with a PING/PONG every 16,384 messages), and
 # sequential request/reply latency p50/p99 (the first tenth of the requests warms up).
+# Last, a raw two-socket request/reply loop in plain Python (no client library) gives the floor
+# that the server and the kernel set on this machine.
 #
 #   scripts/bench-bus-nats.sh            # MESSAGES=1000000 REQUESTS=20000 by default
 #   SCRATCH=.build-rel scripts/bench-bus-nats.sh   # build (and run) from another scratch path
@@ -88,4 +90,50 @@ async def main(url, n, requests, size):
     await sub.close()
 
 asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
+PY
+
+# The floor under both clients: one thread, two plain sockets, blocking reads, no client
+# library. What is left of a round trip here is the server and the kernel on this machine.
+python3 - "$port" "$REQUESTS" "$SIZE" <<'PY'
+import socket, sys, time
+
+port, requests, size = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+
+def connect():
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.recv(4096)  # INFO
+    s.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\nPING\r\n')
+    until(s, b"PONG")
+    return s
+
+def until(s, marker):
+    data = b""
+    while marker not in data:
+        data += s.recv(65536)
+
+def read_msg(s):
+    data = b""
+    while not (data.endswith(b"\r\n") and data.count(b"\r\n") >= 2):
+        data += s.recv(65536)
+
+requester, responder = connect(), connect()
+responder.sendall(b"SUB floor.rr 1\r\nPING\r\n"); until(responder, b"PONG")
+requester.sendall(b"SUB _INBOX.floor 1\r\nPING\r\n"); until(requester, b"PONG")
+payload = b"x" * size
+request = b"PUB floor.rr _INBOX.floor %d\r\n" % size + payload + b"\r\n"
+reply = b"PUB _INBOX.floor %d\r\n" % size + payload + b"\r\n"
+latencies = []
+warmup = requests // 10
+for i in range(requests + warmup):
+    t0 = time.perf_counter()
+    requester.sendall(request)
+    read_msg(responder)
+    responder.sendall(reply)
+    read_msg(requester)
+    if i >= warmup:
+        latencies.append((time.perf_counter() - t0) * 1e6)
+latencies.sort()
+print(f"raw sockets (floor)   one thread, blocking reads, {size}-byte messages")
+print(f"  request/reply: p50 {latencies[len(latencies) // 2]:.1f} µs  p99 {latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]:.1f} µs  ({len(latencies)} requests)")
 PY

@@ -182,6 +182,27 @@ private func durableRates(_ bus: any MessageBus, n: Int, size: Int) async throws
 
 private func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
+/// Each side of "publish -> 1 subscriber" alone, on the in-process bus: `n` publishes into a
+/// queue big enough for all of them while nobody reads, then one reader draining it. Their
+/// sum against the end-to-end cost shows what the two cores spend contending for the queue.
+private func aloneNanos(n: Int, size: Int) async throws -> (publish: Double, read: Double) {
+    let bus = InProcessBus(subscriptionCapacity: n + 1)
+    let subject = "bench.alone.x"
+    let sub = try await bus.subscribe(to: subject, queue: nil)
+    let message = BusMessage(subject: subject, payload: [UInt8](repeating: 0x61, count: size))
+    let t0 = ContinuousClock.now
+    for _ in 0..<n { try await bus.publish(message) }
+    let t1 = ContinuousClock.now
+    var read = 0
+    for try await _ in sub {
+        read += 1
+        if read == n { break }
+    }
+    let t2 = ContinuousClock.now
+    await bus.close()
+    return (seconds(t1 - t0) * 1e9 / Double(n), seconds(t2 - t1) * 1e9 / Double(n))
+}
+
 private func rate(_ r: Double) -> String {
     r >= 1e6 ? String(format: "%.2f M/s", r / 1e6) : String(format: "%.0f k/s", r / 1e3)
 }
@@ -211,6 +232,7 @@ func busMain(_ args: [String]) async throws {
     }
     let stats = await bus.stats()
     await bus.close()
+    let alone = bus is InProcessBus ? try await aloneNanos(n: o.messages, size: o.size) : nil
     print("")
     func line(_ label: String, _ ms: [Measured], _ extra: String = "") {
         let m = ms.sorted { $0.rate < $1.rate }[ms.count / 2]
@@ -218,6 +240,9 @@ func busMain(_ args: [String]) async throws {
         print("  \(pad)\(rate(m.rate))   \(String(format: "%.2f", m.cpuMicrosPerMessage)) µs CPU per message\(extra)")
     }
     line("publish -> 1 subscriber (end to end)", one, "   (\(o.messages) messages)")
+    if let alone {
+        print(String(format: "    each side alone: publish %.0f ns, read %.0f ns per message (no reader while publishing)", alone.publish, alone.read))
+    }
     line("fan-out to 4 subscribers (published)", fan, "   (\(o.messages / 2) messages, each read 4 times)")
     line("queue group of 4", group, "   (\(o.messages) messages)")
     print(String(format: "  request/reply                           p50 %.1f µs, p99 %.1f µs, %@   (%d sequential requests)", median(p50), median(p99), rate(median(rps)), o.requests))
