@@ -72,6 +72,20 @@ extension SQLiteStore: Checkpointer {
         }
     }
 
+    /// The id of the newest checkpoint of each of `threads` that has one, in one query: a
+    /// watcher compares ids and decodes a checkpoint only when it changed.
+    public func latestCheckpointIDs(threads: [String]) async throws -> [String: String] {
+        guard !threads.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: threads.count).joined(separator: ", ")
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT thread_id, id FROM workflow_checkpoints
+                WHERE seq IN (SELECT MAX(seq) FROM workflow_checkpoints WHERE thread_id IN (\(marks)) GROUP BY thread_id)
+                """, arguments: StatementArguments(threads))
+            return Dictionary(rows.map { (row: Row) -> (String, String) in (row["thread_id"], row["id"]) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
     public func threads() async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(db, sql: "SELECT DISTINCT thread_id FROM workflow_checkpoints ORDER BY thread_id")

@@ -34,6 +34,19 @@ import Testing
         await #expect(throws: RunStoreError.unknownRun("nope")) { try await store.reopenRun(id: "nope") }
     }
 
+    @Test func newestCheckpointIDsOfManyThreadsInOneQuery() async throws {
+        let store = try SQLiteStore(dataDir: try makeTemporaryDirectory())
+        #expect(try await store.latestCheckpointIDs(threads: []) == [:])
+        for step in 0..<3 {
+            try await store.put(checkpoint("t1", "t1-\(step)", step: step), keepLast: nil)
+            try await store.put(checkpoint("t2", "t2-\(step)", step: step), keepLast: nil)
+        }
+        try await store.put(checkpoint("t3", "t3-0", step: 0), keepLast: nil)
+        #expect(try await store.latestCheckpointIDs(threads: ["t1", "t2", "none"]) == ["t1": "t1-2", "t2": "t2-2"])
+        try await store.put(checkpoint("t1", "t1-3", step: 3), keepLast: nil)
+        #expect(try await store.latestCheckpointIDs(threads: ["t1"]) == ["t1": "t1-3"])
+    }
+
     @Test func findsCheckpointsByIdAcrossThreads() async throws {
         let store = try SQLiteStore(dataDir: try makeTemporaryDirectory())
         try await store.put(checkpoint("t1", "00aa01", step: 0), keepLast: nil)

@@ -33,6 +33,10 @@ actor WorkflowScreenFeed {
     private var files: [String: (modified: Date, graph: WorkflowGraph?)] = [:]
     /// Runs whose checkpoints the screen loaded, with the newest checkpoint it has.
     private var watched: [String: String] = [:]
+    /// Each run's newest checkpoint as last decoded: read again only when its id changes.
+    private var newest: [String: Checkpoint] = [:]
+    /// The event-log keys the stats were last worked out from: unchanged, nothing to redo.
+    private var statsKey: [String]?
 
     init(store: SQLiteStore, directory: URL?, limit: Int = 50, queue: TaskQueue? = nil) {
         self.queue = queue
@@ -67,9 +71,23 @@ actor WorkflowScreenFeed {
         var graphs: [String: WorkflowGraph] = [:]
         var interrupts: [PendingInterrupt] = []
         var stats: [String: [String: WorkflowNodeStats]] = [:]
+        var logKeys: [String] = []
+        var logs: [(workflow: String, events: [RunEvent])] = []
+        // One query says which runs have a new checkpoint; only those are read and decoded.
+        let newestIDs = (try? await store.latestCheckpointIDs(threads: runs.map(\.id))) ?? [:]
         for run in runs {
-            let cp = try? await store.latest(thread: run.id)
+            var cp: Checkpoint?
+            if let id = newestIDs[run.id] {
+                if let known = newest[run.id], known.id == id {
+                    cp = known
+                } else {
+                    cp = try? await store.latest(thread: run.id)
+                    newest[run.id] = cp
+                }
+            }
             let log = await runEvents(run, checkpoint: cp)
+            logKeys.append(run.id + "/" + (events[run.id]?.key ?? "") + "/\(log.count)")
+            logs.append((run.name, log))
             let summary = Self.summary(run, checkpoint: cp, events: log)
             if let before = sentRuns[run.id] {
                 var same = before
@@ -89,7 +107,6 @@ actor WorkflowScreenFeed {
             if summary.status == .waiting, let cp {
                 interrupts += cp.interrupts.map { PendingInterrupt(run: run.id, task: $0.task, node: $0.node, question: $0.value) }
             }
-            Self.addStats(log, to: &stats[run.name, default: [:]])
             if let have = watched[run.id], let cp, cp.id != have, let history = try? await store.history(thread: run.id, limit: nil) {
                 watched[run.id] = cp.id
                 out.append(.checkpoints(run: run.id, history))
@@ -106,9 +123,13 @@ actor WorkflowScreenFeed {
             out.append(.interrupts(interrupts))
             sentInterrupts = interrupts
         }
-        for (workflow, s) in stats.sorted(by: { $0.key < $1.key }) where sentStats[workflow] != s {
-            out.append(.nodeStats(workflow: workflow, s))
-            sentStats[workflow] = s
+        if logKeys != statsKey {
+            statsKey = logKeys
+            for (workflow, log) in logs { Self.addStats(log, to: &stats[workflow, default: [:]]) }
+            for (workflow, s) in stats.sorted(by: { $0.key < $1.key }) where sentStats[workflow] != s {
+                out.append(.nodeStats(workflow: workflow, s))
+                sentStats[workflow] = s
+            }
         }
         out += problems.map { .failed($0) }
         return out
